@@ -1,0 +1,160 @@
+"""The ``musiclab`` command line.
+
+    musiclab corpus list
+    musiclab corpus build PATH_OR_NAME [--workers N] [--cache-dir DIR]
+    musiclab render INPUT --out FILE.wav [--instrument NAME] [--tempo BPM]
+
+Bad arguments and unusable files give one line on stderr and a non-zero exit.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise _UsageError(f"{self.prog}: {message} (see --help)")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _parser():
+    from musiclab import __version__
+
+    parser = _Parser(prog="musiclab", description="musiclab: AI music workbench")
+    parser.add_argument("--version", action="version", version=f"musiclab {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    corpus = commands.add_parser("corpus", help="the bundled collections and user folders")
+    corpus_commands = corpus.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    corpus_commands.add_parser("list", help="collections with tune counts")
+    build = corpus_commands.add_parser("build", help="encode a collection or folder; report")
+    build.add_argument("source", help="collection name (bach, essen, oneill, ryan, all) or folder")
+    build.add_argument("--steps-per-quarter", type=int, default=4)
+    build.add_argument("--min-bars", type=int, default=2)
+    build.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    build.add_argument("--cache-dir", default=None, help="where builds are cached")
+    build.add_argument("--no-cache", action="store_true", help="rebuild and do not cache")
+    build.add_argument("--out", default=None, help="also write the corpus to this .npz file")
+    bundle = corpus_commands.add_parser("bundle", help="rebuild the corpus shipped in the package")
+    bundle.add_argument("--folder", default=None, help="write here instead of the package")
+
+    render = commands.add_parser("render", help="render a music file or corpus tune to WAV")
+    render.add_argument("input", help="a MIDI/MusicXML/ABC file or a corpus tune id")
+    render.add_argument("--out", required=True, help="the .wav file to write")
+    render.add_argument("--instrument", default="piano", help="GM instrument name or program")
+    render.add_argument("--tempo", type=float, default=None, help="quarter notes per minute")
+    render.add_argument("--backend", default="auto",
+                        choices=["auto", "midirenderer", "fluidsynth", "numpy"])
+    return parser
+
+
+def _corpus_list():
+    from musiclab.data import COLLECTIONS, collection_counts
+    from musiclab.data.bundled import BUNDLED_CORPUS
+
+    counts = collection_counts()
+    encoded = {}
+    if BUNDLED_CORPUS.exists():
+        from musiclab.data import load_corpus
+
+        encoded = {name: sum(regions.values()) for name, regions in load_corpus().summary().items()}
+    print(f"{'name':8} {'tunes':>6} {'encoded':>8}  {'title':28} regions")
+    for name, collection in COLLECTIONS.items():
+        regions = ", ".join(f"{region} {n}"
+                            for region, n in sorted(counts[name]["regions"].items()))
+        print(f"{name:8} {counts[name]['tunes']:>6} {encoded.get(name, 0):>8}  "
+              f"{collection.title:28} {regions}")
+    total = sum(entry["tunes"] for entry in counts.values())
+    print(f"{'all':8} {total:>6} {sum(encoded.values()):>8}")
+    return 0
+
+
+def _corpus_build(arguments):
+    from musiclab.data import build_corpus
+
+    for name in ("steps_per_quarter", "min_bars", "workers"):
+        value = getattr(arguments, name)
+        if value is not None and value < 1:
+            option = "--" + name.replace("_", "-")
+            raise _UsageError(f"musiclab: {option} must be at least 1, got {value}")
+    corpus, report = build_corpus(arguments.source, steps_per_quarter=arguments.steps_per_quarter,
+                                  min_bars=arguments.min_bars, cache_dir=arguments.cache_dir,
+                                  workers=arguments.workers, use_cache=not arguments.no_cache)
+    if arguments.out:
+        path = Path(arguments.out)
+        if path.suffix != ".npz":
+            raise _UsageError(f"musiclab: --out must end in .npz, got {path}")
+        print(f"wrote {corpus.save(path)}")
+    return 0
+
+
+def _corpus_bundle(arguments):
+    from musiclab.data.bundled import BUNDLED_DIR, write_bundle
+
+    _, report = write_bundle(folder=arguments.folder or BUNDLED_DIR)
+    print(report.summary())
+    return 0
+
+
+def _load_input(text):
+    """A music file, or else a tune id of the bundled corpus (``essen/han1.abc#12``)."""
+    from musiclab.data import load_corpus, load_file
+
+    path = Path(text).expanduser()
+    if path.exists():
+        return load_file(path)
+    corpus = load_corpus()
+    try:
+        index = corpus.index_of(text)
+    except KeyError:
+        raise _UsageError(f"musiclab: {text}: no such file or corpus tune id") from None
+    return corpus.satb_stream(index) if corpus.info(index)["has_satb"] else corpus.stream(index)
+
+
+def _render(arguments):
+    from musiclab.export import export_wav
+    from musiclab.instruments import instrument_program
+
+    out = Path(arguments.out)
+    if out.suffix.lower() != ".wav":
+        raise _UsageError(f"musiclab: --out must be a .wav file, got {out}")
+    instrument_program(arguments.instrument)
+    music = _load_input(arguments.input)
+    path = export_wav(music, out.parent if str(out.parent) else ".", out.name,
+                      instrument=arguments.instrument, tempo=arguments.tempo,
+                      backend=arguments.backend)
+    print(f"wrote {path}")
+    return 0
+
+
+def main(argv=None):
+    """Run the command line; returns the exit status."""
+    from musiclab.errors import MusiclabError
+
+    try:
+        arguments = _parser().parse_args(argv)
+        if arguments.command == "corpus":
+            if arguments.action == "list":
+                return _corpus_list()
+            if arguments.action == "build":
+                return _corpus_build(arguments)
+            return _corpus_bundle(arguments)
+        return _render(arguments)
+    except _UsageError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    except (MusiclabError, ValueError, OSError, RuntimeError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"musiclab: error: {message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("musiclab: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

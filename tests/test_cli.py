@@ -1,0 +1,79 @@
+import subprocess
+import sys
+import wave
+
+import pytest
+
+from musiclab.cli import main
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_corpus_list_shows_collections_with_counts(capsys):
+    status, out, _ = run(capsys, "corpus", "list")
+    assert status == 0
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
+    assert set(rows) == {"bach", "essen", "oneill", "ryan", "all"}
+    assert rows["bach"][1] == "371"
+    assert int(rows["essen"][2]) > 7000 and "chinese" in out
+
+
+def test_corpus_build_prints_the_drop_report(capsys, mixed_folder, tmp_path):
+    status, out, _ = run(capsys, "corpus", "build", str(mixed_folder), "--cache-dir",
+                         str(tmp_path / "c"), "--out", str(tmp_path / "mine.npz"))
+    assert status == 0
+    assert "4 of 10 tunes kept, 6 dropped" in out
+    assert "unparseable: 3" in out and "truncated.mid" in out
+    assert (tmp_path / "mine.npz").exists()
+
+
+def test_render_writes_a_wav(capsys, good_abc, tmp_path):
+    out_file = tmp_path / "sub" / "reel.wav"
+    status, out, err = run(capsys, "render", str(good_abc), "--out", str(out_file),
+                           "--instrument", "fiddle")
+    assert status == 0, err
+    with wave.open(str(out_file)) as reader:
+        assert reader.getnframes() / reader.getframerate() > 3.5
+
+
+def test_render_a_corpus_tune_by_id(capsys, tmp_path):
+    status, _, err = run(capsys, "render", "essen/han1.abc#1", "--out", str(tmp_path / "a.wav"))
+    assert status == 0, err and (tmp_path / "a.wav").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["render", "nowhere.mid", "--out", "x.wav"], "nowhere.mid: no such file or corpus tune"),
+        (["render", "x.mid"], "the following arguments are required: --out"),
+        (["render", "essen/han1.abc#1", "--out", "x.mp3"], "--out must be a .wav file"),
+        (["render", "essen/han1.abc#1", "--out", "x.wav", "--instrument", "kazoo"],
+         "instrument: unknown 'kazoo'"),
+        (["corpus", "build", "nosuch"], "nosuch: not a collection"),
+        (["corpus", "build", "ryan", "--workers", "0"], "--workers must be at least 1"),
+        (["corpus", "frobnicate"], "invalid choice"),
+        (["dance"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_nonzero_exit(capsys, argv, message):
+    status, _, err = run(capsys, *argv)
+    assert status != 0
+    assert message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_corrupt_input_file_names_it(capsys, mixed_folder, tmp_path):
+    status, _, err = run(capsys, "render", str(mixed_folder / "truncated.mid"), "--out",
+                         str(tmp_path / "x.wav"))
+    assert status == 1 and "truncated.mid: truncated or corrupt MIDI" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_console_script_entry_point():
+    result = subprocess.run([sys.executable, "-m", "musiclab", "render"], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1

@@ -1,0 +1,120 @@
+"""``TunePlayer``: pick a tune of a corpus, see its score and piano roll, hear it."""
+
+import io
+
+import ipywidgets
+
+from musiclab.audio import render
+from musiclab.instruments import GM_PROGRAMS
+from musiclab.notation import score_svg
+from musiclab.plotting import plot_pianoroll
+
+MAX_MATCHES = 200
+
+
+def figure_png(draw, width=9.0, height=2.6):
+    """PNG bytes of a matplotlib figure drawn by ``draw(ax)`` (closed afterwards)."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height))
+    draw(figure.add_subplot())
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90)
+    return buffer.getvalue()
+
+
+class TunePlayer(ipywidgets.VBox):
+    """Search a corpus, pick a tune, see it as a score and a piano roll, hear it.
+
+    Args:
+        corpus: a ``musiclab.data.Corpus`` (default: the bundled corpus).
+        instrument: the GM instrument to start with.
+        tempo: quarter notes per minute.
+        voices: ``"all"`` plays every SATB voice of chorales; ``"melody"`` the tune only.
+
+    Attributes:
+        search, collection, tune, instrument, tempo: the controls.
+        score (HTML), roll (Image), audio (Audio), status (HTML): what it shows.
+    """
+
+    def __init__(self, corpus=None, instrument="piano", tempo=100, voices="all"):
+        from musiclab.data import load_corpus
+
+        self.corpus = corpus if corpus is not None else load_corpus()
+        self.voices = voices
+        collections = sorted(set(self.corpus.metadata["collection"]))
+        self.search = ipywidgets.Text(placeholder="search titles or ids", description="Search")
+        self.collection = ipywidgets.Dropdown(options=["all", *collections], value="all",
+                                              description="Collection")
+        self.tune = ipywidgets.Dropdown(description="Tune", layout={"width": "60%"})
+        self.instrument = ipywidgets.Dropdown(options=sorted(GM_PROGRAMS), value=instrument,
+                                              description="Instrument")
+        self.tempo = ipywidgets.IntSlider(value=tempo, min=40, max=220, step=5,
+                                          description="Tempo")
+        self.status = ipywidgets.HTML()
+        self.score = ipywidgets.HTML()
+        self.roll = ipywidgets.Image(format="png")
+        self.audio = ipywidgets.Audio(format="wav", autoplay=False, loop=False)
+        for control in (self.search, self.collection):
+            control.observe(self._refilter, names="value")
+        for control in (self.tune, self.instrument, self.tempo):
+            control.observe(self._show, names="value")
+        super().__init__([
+            ipywidgets.HBox([self.search, self.collection]),
+            self.tune,
+            ipywidgets.HBox([self.instrument, self.tempo]),
+            self.status, self.audio, self.roll, self.score,
+        ])
+        self._refilter()
+
+    def _matches(self):
+        text = self.search.value.strip().lower()
+        wanted = self.collection.value
+        titles, ids = self.corpus.metadata["title"], self.corpus.metadata["id"]
+        collections = self.corpus.metadata["collection"]
+        options = []
+        for index in range(len(self.corpus)):
+            if wanted != "all" and collections[index] != wanted:
+                continue
+            if text and text not in titles[index].lower() and text not in ids[index].lower():
+                continue
+            options.append((f"{titles[index] or ids[index]}  [{ids[index]}]", index))
+            if len(options) >= MAX_MATCHES:
+                break
+        return options
+
+    def _refilter(self, change=None):
+        options = self._matches()
+        self.tune.options = options
+        if not options:
+            self._message(f"No tune matches {self.search.value!r}.", error=True)
+        elif self.tune.value is None:
+            self.tune.value = options[0][1]
+
+    def _message(self, text, error=False):
+        colour = "#b00020" if error else "#555"
+        self.status.value = f"<span style='color:{colour}'>{text}</span>"
+
+    def _music(self, index):
+        if self.voices == "all" and self.corpus.info(index)["has_satb"]:
+            return self.corpus.satb_stream(index)
+        return self.corpus.stream(index)
+
+    def _show(self, change=None):
+        """Render the selected tune; any error is shown in the widget, never raised."""
+        index = self.tune.value
+        if index is None:
+            return
+        try:
+            music = self._music(index)
+            audio = render(music, instrument=self.instrument.value, tempo=self.tempo.value)
+            self.audio.value = audio.inline()
+            self.roll.value = figure_png(lambda ax: plot_pianoroll(music, ax=ax))
+            self.score.value = score_svg(music)
+            info = self.corpus.info(index)
+            self._message(f"{info['title']} · {info['collection']} · {info['region']} · "
+                          f"key {info['key'] or '?'} · meter {info['meter'] or '?'} · "
+                          f"{audio.duration:.1f} s ({audio.backend})")
+        except Exception as error:  # shown to the user instead of killing the callback
+            self._message(f"Could not show this tune: {error}", error=True)
