@@ -19,7 +19,8 @@ def test_top_level_layout():
 def test_environment_yml_installs_the_project_and_nothing_else():
     text = (ROOT / "environment.yml").read_text()
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    conda = re.findall(r"^  - (\S+)$", text, flags=re.M)
+    dependencies = text.split("dependencies:", 1)[1]
+    conda = re.findall(r"^  - (\S+)$", dependencies, flags=re.M)
     assert conda == ["python=3.11", "pip"]
     assert project["requires-python"] == ">=3.11"
     pip_lines = re.findall(r"^      - (.+)$", text, flags=re.M)

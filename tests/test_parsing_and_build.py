@@ -88,3 +88,15 @@ def test_parallel_build_matches_serial(tmp_path):
     for a, b in zip(serial, parallel):
         assert a.drop == b.drop
         assert (a.tokens is None and b.tokens is None) or (a.tokens == b.tokens).all()
+
+
+def test_huge_and_fake_compressed_files_are_refused(tmp_path):
+    huge = tmp_path / "huge.mid"
+    with open(huge, "wb") as stream:
+        stream.truncate(25 * 1024 * 1024)
+    with pytest.raises(MusicFileError, match=r"huge.mid: file is too large \(26 MB"):
+        load_file(huge)
+    fake = tmp_path / "score.mxl"
+    fake.write_text("<score-partwise/>")
+    with pytest.raises(MusicFileError, match="score.mxl: not a compressed MusicXML"):
+        load_file(fake)

@@ -9,6 +9,7 @@ demand.
 import dataclasses
 import hashlib
 import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -109,7 +110,7 @@ class Corpus:
                 steps_per_quarter = int(data["steps_per_quarter"])
         except KeyError as error:
             raise MusiclabError(f"{path}: not a musiclab corpus (missing {error})") from None
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
             raise MusiclabError(f"{path}: cannot read corpus: {error}") from None
         corpus = cls(arrays, metadata, steps_per_quarter)
         if len(corpus.offsets) != len(corpus.metadata["id"]) + 1 or (
