@@ -85,3 +85,19 @@ def test_stream_and_pianoroll_of_a_tune(bundled):
     assert part.metadata.title == "Renmin gongshe shizai hao"
     roll = bundled.pianoroll(index)
     assert roll.shape == (len(bundled.tune_tokens(index)), 88) and roll.any(axis=1).mean() > 0.5
+
+
+def test_streams_keep_the_pickup_and_the_notes(bundled):
+    from musiclab.data import encode_melody, encode_satb
+
+    index = bundled.index_of("oneill/0001-0050.abc#2")
+    assert bundled.pickup(index) == 2
+    part = bundled.stream(index)
+    first_bar = part.getElementsByClass("Measure").first()
+    assert first_bar.duration.quarterLength == 0.5 and first_bar.paddingLeft == 1.5
+    tokens, _ = encode_melody(part)
+    np.testing.assert_array_equal(tokens, bundled.tune_tokens(index))
+    chorale = bundled.index_of("bach/bwv269.mxl#R1")
+    score = bundled.satb_stream(chorale)
+    assert bundled.pickup(chorale) == 4
+    np.testing.assert_array_equal(encode_satb(score), bundled.tune_satb(chorale))

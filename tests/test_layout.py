@@ -21,7 +21,7 @@ def test_environment_yml_installs_the_project_and_nothing_else():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     dependencies = text.split("dependencies:", 1)[1]
     conda = re.findall(r"^  - (\S+)$", dependencies, flags=re.M)
-    assert conda == ["python=3.11", "pip"]
+    assert conda == ["python=3.11", "pip", "pip:"]
     assert project["requires-python"] == ">=3.11"
     pip_lines = re.findall(r"^      - (.+)$", text, flags=re.M)
     assert len(pip_lines) == 1

@@ -154,6 +154,12 @@ class Corpus:
         self._check_index(index)
         return self.downbeats[self.downbeat_offsets[index]: self.downbeat_offsets[index + 1]]
 
+    def pickup(self, index):
+        """Steps before the first full bar of tune ``index`` (0 when it starts on a downbeat)."""
+        beats = self.tune_downbeats(index)
+        bar = int(self.steps_per_bar[index])
+        return int(beats[0]) if len(beats) and bar and 0 < beats[0] < bar else 0
+
     def index_of(self, tune_id):
         """Index of the tune whose id is ``tune_id``."""
         found = np.flatnonzero(self.metadata["id"] == tune_id)
@@ -173,7 +179,7 @@ class Corpus:
         info = self.info(index)
         return decode_melody(self.tune_tokens(index), self.steps_per_quarter,
                              meter=info["meter"] or None, title=info["title"],
-                             key=info["key"] or None)
+                             key=info["key"] or None, pickup=self.pickup(index))
 
     def satb_stream(self, index):
         """Tune ``index`` as a four-part music21 ``Score`` (chorales only)."""
@@ -184,7 +190,8 @@ class Corpus:
             raise ValueError(f"index: tune {self.metadata['id'][index]} has no SATB grid")
         info = self.info(index)
         return decode_satb(grid, self.steps_per_quarter, meter=info["meter"] or None,
-                           title=info["title"])
+                           title=info["title"], key=info["key"] or None,
+                           pickup=self.pickup(index))
 
     def pianoroll(self, index, voices="all"):
         """Tune ``index`` as a ``(steps, 88)`` bool piano roll.

@@ -244,7 +244,8 @@ def tokens_to_notes(tokens):
 
 
 def decode_melody(
-    tokens, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, meter=None, title=None, key=None
+    tokens, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, meter=None, title=None, key=None,
+    pickup=0, clef=None,
 ):
     """Decode melody tokens to a music21 ``Part``.
 
@@ -254,6 +255,9 @@ def decode_melody(
         meter: a time signature string (``"4/4"``) to write, or ``None``.
         title: optional title stored in the part's metadata.
         key: optional key (``"G"``, ``"Am"``...) written as a key signature.
+        pickup: steps before the first downbeat (an anacrusis); with ``meter``
+            the part is cut into measures whose first one is that pickup.
+        clef: optional music21 clef.
 
     Returns:
         A ``music21.stream.Part`` of notes and rests.
@@ -274,17 +278,57 @@ def decode_melody(
             part.insert(0, music21.key.Key(_key_name(key)))
         except Exception:
             pass
+    if clef is not None:
+        part.insert(0, clef)
     cursor = 0
     for onset, stop, pitch in tokens_to_notes(tokens):
         if onset > cursor:
             part.insert(cursor / steps_per_quarter, _rest(onset - cursor, steps_per_quarter))
-        note = music21.note.Note(pitch)
-        note.quarterLength = (stop - onset) / steps_per_quarter
+        note = make_note(pitch, (stop - onset) / steps_per_quarter)
         part.insert(onset / steps_per_quarter, note)
         cursor = stop
     if len(tokens) > cursor:
         part.insert(cursor / steps_per_quarter, _rest(len(tokens) - cursor, steps_per_quarter))
+    if pickup and meter:
+        part = _measures_with_pickup(part, pickup / steps_per_quarter)
     return part
+
+
+def _measures_with_pickup(part, pickup):
+    """Cut ``part`` into measures whose first one holds only the ``pickup`` quarters."""
+    import music21
+
+    signature = part.getElementsByClass(music21.meter.TimeSignature).first()
+    if signature is None or not 0 < pickup < signature.barDuration.quarterLength:
+        return part
+    shift = float(signature.barDuration.quarterLength) - pickup
+    shifted = music21.stream.Part()
+    for element in part:
+        moved = isinstance(element, music21.note.GeneralNote)
+        shifted.insert(element.offset + (shift if moved else 0.0), element)
+    measured = shifted.makeMeasures()
+    measures = list(measured.getElementsByClass(music21.stream.Measure))
+    first = measures[0]
+    for element in list(first.notesAndRests):
+        first.setElementOffset(element, element.offset - shift)
+    first.paddingLeft = shift
+    for measure in measures[1:]:
+        measured.setElementOffset(measure, measure.offset - shift)
+    for element in part.getElementsByClass(music21.metadata.Metadata):
+        measured.insert(0, element)
+    return measured
+
+
+def make_note(pitch, quarter_length):
+    """A music21 note of MIDI ``pitch`` with no accidental forced on display
+    (music21 marks every natural it makes from a MIDI number)."""
+    import music21
+
+    note = music21.note.Note(int(pitch))
+    note.quarterLength = quarter_length
+    if note.pitch.accidental is not None and note.pitch.accidental.name == "natural":
+        note.pitch.accidental = None
+    return note
 
 
 def _rest(steps, steps_per_quarter):

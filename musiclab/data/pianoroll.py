@@ -8,7 +8,7 @@ one note; ``encode_pianoroll(decode_pianoroll(roll)) == roll`` exactly.
 
 import numpy as np
 
-from musiclab.data.melody import HIGHEST_PITCH, LOWEST_PITCH, note_events
+from musiclab.data.melody import HIGHEST_PITCH, LOWEST_PITCH, make_note, note_events
 
 KEYS = HIGHEST_PITCH - LOWEST_PITCH + 1  # 88
 
@@ -97,9 +97,8 @@ def decode_pianoroll(roll, steps_per_quarter=4, program=0):
     instrument = music21.instrument.instrumentFromMidiProgram(int(program))
     part.insert(0, instrument)
     for onset, stop, pitch in events:
-        note = music21.note.Note(pitch)
-        note.quarterLength = (stop - onset) / steps_per_quarter
-        part.insert(onset / steps_per_quarter, note)
+        part.insert(onset / steps_per_quarter,
+                    make_note(pitch, (stop - onset) / steps_per_quarter))
     steps = np.asarray(roll).shape[0]
     if steps and (not events or max(stop for _, stop, _ in events) < steps):
         end = max((stop for _, stop, _ in events), default=0)

@@ -68,7 +68,10 @@ def encode_satb(score, steps_per_quarter=4):
     return np.stack(columns, axis=1)
 
 
-def decode_satb(grid, steps_per_quarter=4, meter=None, title=None):
+CLEFS = ("TrebleClef", "TrebleClef", "Treble8vbClef", "BassClef")
+
+
+def decode_satb(grid, steps_per_quarter=4, meter=None, title=None, key=None, pickup=0):
     """Decode a ``(steps, 4)`` grid to a four-part music21 ``Score``.
 
     Args:
@@ -76,6 +79,8 @@ def decode_satb(grid, steps_per_quarter=4, meter=None, title=None):
         steps_per_quarter: steps per quarter note used when encoding.
         meter: optional time signature string.
         title: optional title.
+        key: optional key (``"G major"``, ``"Am"``) for the key signature.
+        pickup: steps before the first downbeat (see ``decode_melody``).
 
     Returns:
         A ``music21.stream.Score`` with parts named Soprano, Alto, Tenor, Bass.
@@ -90,7 +95,8 @@ def decode_satb(grid, steps_per_quarter=4, meter=None, title=None):
         score.insert(0, music21.metadata.Metadata(title=title))
     for column, voice in enumerate(VOICES):
         tokens = validate_tokens(grid[:, column], name=f"grid[:, {column}]")
-        part = decode_melody(tokens, steps_per_quarter, meter=meter)
+        part = decode_melody(tokens, steps_per_quarter, meter=meter, key=key, pickup=pickup,
+                             clef=getattr(music21.clef, CLEFS[column])())
         part.partName = voice.capitalize()
         part.id = voice.capitalize()
         score.insert(0, part)
