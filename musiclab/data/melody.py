@@ -142,12 +142,13 @@ def top_voice(stream):
         label = f"{part.partName or ''} {part.id or ''}".lower()
         if "soprano" in label or "sopran" in label:
             return part, len(parts)
-
-    def mean_pitch(part):
-        pitches = [pitch.midi for element in part.recurse().notes for pitch in element.pitches]
-        return sum(pitches) / len(pitches)
-
     return max(parts, key=mean_pitch), len(parts)
+
+
+def mean_pitch(stream):
+    """Mean MIDI pitch of every note in ``stream`` (0 when it has none)."""
+    pitches = [pitch.midi for element in stream.recurse().notes for pitch in element.pitches]
+    return sum(pitches) / max(len(pitches), 1)
 
 
 def encode_melody(stream, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, total_steps=None):

@@ -7,7 +7,7 @@ repetitions and rests. Round trips are exact for canonical tokens.
 
 import numpy as np
 
-from musiclab.data.melody import decode_melody, encode_melody, validate_tokens
+from musiclab.data.melody import decode_melody, encode_melody, mean_pitch, validate_tokens
 
 VOICES = ("soprano", "alto", "tenor", "bass")
 _ALIASES = {
@@ -42,14 +42,9 @@ def satb_parts(score):
         return [found[voice] for voice in VOICES]
     parts = [part for part in score.parts if part.recurse().notes.first()]
     if len(parts) == 4:
-        return sorted(parts, key=_mean_pitch, reverse=True)
+        return sorted(parts, key=mean_pitch, reverse=True)
     names = [part.partName or part.id for part in parts]
     raise ValueError(f"score: cannot identify four SATB voices among parts {names}")
-
-
-def _mean_pitch(part):
-    pitches = [pitch.midi for element in part.recurse().notes for pitch in element.pitches]
-    return sum(pitches) / max(len(pitches), 1)
 
 
 def encode_satb(score, steps_per_quarter=4):
