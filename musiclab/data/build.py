@@ -190,7 +190,7 @@ def encode_tunes(tunes, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, min_bars=DE
     """
     from tqdm.auto import tqdm
 
-    workers = os.cpu_count() or 1 if workers is None else max(1, int(workers))
+    workers = (os.cpu_count() or 1) if workers is None else max(1, int(workers))
     jobs = [(tune, steps_per_quarter, min_bars) for tune in tunes]
     bar = tqdm(total=len(jobs), desc=description, unit="tune", disable=not progress)
     results = []
