@@ -1,0 +1,146 @@
+"""Generation with a trained melody VAE: encode, decode, sample, interpolate.
+
+``model`` is the training model from ``musiclab.models.melody_vae.build_vae``
+(or loaded from a ``.keras`` file); its ``encoder`` and ``decoder`` parts are
+used here. Decoding runs the decoder's LSTM cell one step at a time, feeding
+back each chosen token. The same seed gives the same notes.
+"""
+
+import numpy as np
+from keras import ops
+
+from musiclab.data.melody import VOCABULARY_SIZE
+from musiclab.models.melody_vae import START_TOKEN
+
+
+def _parts(model):
+    return model.get_layer("encoder"), model.get_layer("decoder")
+
+
+def encode(model, tokens):
+    """Posterior means of melodies.
+
+    Args:
+        model: a melody VAE.
+        tokens: int array ``(batch, steps)`` of melody tokens.
+
+    Returns:
+        float32 array ``(batch, latent_dim)``.
+    """
+    encoder, _ = _parts(model)
+    tokens = np.asarray(tokens)
+    expected = encoder.input_shape[1]
+    if tokens.ndim != 2 or tokens.shape[1] != expected:
+        raise ValueError(f"tokens: expected shape (batch, {expected}), got {tokens.shape}")
+    if tokens.min() < 0 or tokens.max() >= VOCABULARY_SIZE:
+        raise ValueError(f"tokens: values must be in [0, {VOCABULARY_SIZE})")
+    mean, _ = encoder(tokens.astype("int32"), training=False)
+    return np.asarray(ops.convert_to_numpy(mean), dtype=np.float32)
+
+
+def decode(model, latent, temperature=0.0, seed=0):
+    """Decode latent codes into melodies, one step at a time.
+
+    Args:
+        model: a melody VAE.
+        latent: float array ``(batch, latent_dim)``.
+        temperature: 0 picks the most likely token; higher values sample more freely.
+        seed: seed of the sampling (ignored at temperature 0).
+
+    Returns:
+        int16 array ``(batch, steps)`` of melody tokens.
+    """
+    if temperature < 0:
+        raise ValueError(f"temperature: must be >= 0, got {temperature}")
+    _, decoder = _parts(model)
+    embedding = next(layer for layer in decoder.layers if layer.name.startswith("embedding"))
+    lstm = next(layer for layer in decoder.layers if layer.name.startswith("lstm"))
+    initial_h, initial_c = decoder.get_layer("initial_h"), decoder.get_layer("initial_c")
+    output = decoder.get_layer("logits")
+    latent = ops.convert_to_tensor(np.asarray(latent, dtype=np.float32))
+    batch, steps = int(latent.shape[0]), int(decoder.input_shape[1][1])
+    state = [initial_h(latent), initial_c(latent)]
+    previous = np.full((batch,), START_TOKEN, dtype=np.int32)
+    rng = np.random.default_rng(seed)
+    result = np.zeros((batch, steps), dtype=np.int16)
+    for step in range(steps):
+        inputs = ops.concatenate([embedding(previous), latent], axis=-1)
+        hidden, state = lstm.cell(inputs, state)
+        logits = np.asarray(ops.convert_to_numpy(output(hidden)), dtype=np.float64)
+        if temperature == 0:
+            chosen = logits.argmax(axis=-1)
+        else:
+            scaled = logits / temperature
+            probabilities = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+            probabilities /= probabilities.sum(axis=-1, keepdims=True)
+            chosen = np.array([rng.choice(VOCABULARY_SIZE, p=row) for row in probabilities])
+        result[:, step] = chosen
+        previous = chosen.astype(np.int32)
+    return result
+
+
+def reconstruct(model, tokens, temperature=0.0, seed=0):
+    """Encode then decode (free-running). Returns tokens of the same shape."""
+    return decode(model, encode(model, tokens), temperature, seed)
+
+
+def sample(model, count, temperature=1.0, seed=0):
+    """Melodies from latent codes drawn from the prior N(0, I).
+
+    Args:
+        model: a melody VAE.
+        count: how many melodies.
+        temperature: decoding temperature.
+        seed: one seed for the codes and the decoding.
+
+    Returns:
+        int16 array ``(count, steps)``.
+    """
+    if count < 1:
+        raise ValueError(f"count: must be at least 1, got {count}")
+    latent_dim = _parts(model)[0].output_shape[0][1]
+    codes = np.random.default_rng(seed).standard_normal((count, latent_dim)).astype(np.float32)
+    return decode(model, codes, temperature, seed)
+
+
+def slerp(start, end, fractions):
+    """Spherical interpolation between two vectors.
+
+    Args:
+        start, end: float arrays ``(latent_dim,)``.
+        fractions: iterable of values in [0, 1].
+
+    Returns:
+        float32 array ``(len(fractions), latent_dim)``; rows 0 and 1 of the
+        path are ``start`` and ``end`` exactly.
+    """
+    start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    cosine = np.dot(start, end) / max(np.linalg.norm(start) * np.linalg.norm(end), 1e-12)
+    angle = np.arccos(np.clip(cosine, -1.0, 1.0))
+    rows = []
+    for fraction in fractions:
+        if angle < 1e-6:
+            rows.append((1 - fraction) * start + fraction * end)
+        else:
+            rows.append((np.sin((1 - fraction) * angle) * start
+                         + np.sin(fraction * angle) * end) / np.sin(angle))
+    return np.array(rows, dtype=np.float32)
+
+
+def interpolate(model, tokens_a, tokens_b, count=7, temperature=0.0, seed=0):
+    """Melodies along the slerp path between the posterior means of two melodies.
+
+    Args:
+        model: a melody VAE.
+        tokens_a, tokens_b: int arrays ``(steps,)``.
+        count: number of melodies on the path, ends included (at least 2).
+        temperature, seed: decoding settings.
+
+    Returns:
+        int16 array ``(count, steps)``.
+    """
+    if count < 2:
+        raise ValueError(f"count: must be at least 2, got {count}")
+    means = encode(model, np.stack([tokens_a, tokens_b]))
+    path = slerp(means[0], means[1], np.linspace(0.0, 1.0, count))
+    return decode(model, path, temperature, seed)

@@ -1,0 +1,236 @@
+"""A MusicVAE-style melody VAE (Roberts et al. 2018) in Keras 3.
+
+Encoder: token embedding -> bidirectional LSTM -> posterior mean and log-variance.
+Decoder: an autoregressive LSTM whose initial state and every input carry the
+latent code; trained with teacher forcing.
+
+The KL term is ``beta * max(KL - free_bits, 0)``: free bits apply to the
+*total* KL of a sequence (as in MusicVAE), so the encoder may spend
+``free_bits`` bits without penalty; ``beta`` rises from 0 to ``beta`` as
+``beta * (1 - beta_rate ** step)``. Both are counted in bits.
+
+Everything uses ``keras.ops`` and ``keras.random``, so it trains on the
+TensorFlow and JAX backends.
+"""
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import keras
+from keras import ops
+
+from musiclab.data.melody import VOCABULARY_SIZE
+
+START_TOKEN = VOCABULARY_SIZE  # decoder input before the first step
+LOG2 = math.log(2.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class MelodyVAEConfig:
+    """Hyper-parameters of the melody VAE (saved as JSON beside the weights).
+
+    Attributes:
+        bars, steps_per_bar: sequence length is ``bars * steps_per_bar`` 16th-note steps.
+        latent_dim: size of the latent code.
+        embedding_dim: size of the token embedding.
+        encoder_units, decoder_units: LSTM sizes.
+        beta: final weight of the KL term.
+        beta_rate: annealing rate; beta reaches 63% of its value after ``1 / (1 - rate)`` steps.
+        free_bits: bits of KL per sequence that cost nothing (applied to the total KL).
+        learning_rate: Adam learning rate.
+    """
+
+    bars: int = 2
+    steps_per_bar: int = 16
+    latent_dim: int = 128
+    embedding_dim: int = 64
+    encoder_units: int = 256
+    decoder_units: int = 256
+    beta: float = 0.2
+    beta_rate: float = 0.999
+    free_bits: float = 48.0
+    learning_rate: float = 1e-3
+
+    @property
+    def steps(self):
+        """Tokens per sequence."""
+        return self.bars * self.steps_per_bar
+
+    @classmethod
+    def default(cls):
+        """The setting used for the shipped 2-bar model."""
+        return cls()
+
+    @classmethod
+    def smoke(cls):
+        """A tiny model that trains in seconds (CI, smoke notebooks)."""
+        return cls(latent_dim=8, embedding_dim=8, encoder_units=16, decoder_units=16,
+                   beta_rate=0.9)
+
+    def to_json(self):
+        return json.dumps(dataclasses.asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text):
+        """Parse a config; unknown or missing fields give a ``ValueError`` naming them."""
+        data = json.loads(text)
+        known = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"config: unknown fields {unknown}")
+        return cls(**data)
+
+    def save(self, folder):
+        """Write ``folder/config.json`` atomically. Returns the path."""
+        from musiclab.files import atomic_write_text
+
+        return atomic_write_text(Path(folder) / "config.json", self.to_json())
+
+
+@keras.saving.register_keras_serializable(package="musiclab")
+class LatentSampling(keras.layers.Layer):
+    """Draw ``z = mean + exp(log_variance / 2) * noise`` and add the KL penalty as a loss.
+
+    Input shape: ``[(batch, latent_dim), (batch, latent_dim)]`` (mean, log-variance).
+    Output shape: ``(batch, latent_dim)``.
+    """
+
+    def __init__(self, beta=0.2, beta_rate=0.999, free_bits=48.0, steps=32, seed=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.beta, self.beta_rate, self.free_bits = float(beta), float(beta_rate), float(free_bits)
+        self.steps, self.seed = int(steps), seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        self.step = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                    name="step", dtype="float32")
+
+    def call(self, inputs, training=False):
+        mean, log_variance = inputs
+        kl_bits = kl_divergence_bits(mean, log_variance)
+        if training:
+            beta = self.beta * (1.0 - ops.power(self.beta_rate, self.step))
+            excess = ops.maximum(kl_bits - self.free_bits, 0.0)
+            self.add_loss(beta * ops.mean(excess) * LOG2 / self.steps)
+            self.step.assign(self.step + 1.0)
+            noise = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+            return mean + ops.exp(0.5 * log_variance) * noise
+        return mean
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(beta=self.beta, beta_rate=self.beta_rate, free_bits=self.free_bits,
+                      steps=self.steps, seed=self.seed)
+        return config
+
+
+def kl_divergence_bits(mean, log_variance):
+    """KL(q(z|x) || N(0, I)) per sequence, in bits.
+
+    Args:
+        mean, log_variance: tensors of shape ``(batch, latent_dim)``.
+
+    Returns:
+        A tensor of shape ``(batch,)``.
+    """
+    nats = 0.5 * ops.sum(ops.exp(log_variance) + ops.square(mean) - 1.0 - log_variance, axis=-1)
+    return nats / LOG2
+
+
+def build_encoder(config):
+    """Tokens ``(batch, steps)`` -> ``[mean, log_variance]``, each ``(batch, latent_dim)``."""
+    tokens = keras.Input((config.steps,), dtype="int32", name="tokens")
+    embedded = keras.layers.Embedding(VOCABULARY_SIZE, config.embedding_dim)(tokens)
+    summary = keras.layers.Bidirectional(keras.layers.LSTM(config.encoder_units))(embedded)
+    mean = keras.layers.Dense(config.latent_dim, name="mean")(summary)
+    log_variance = keras.layers.Dense(config.latent_dim, name="log_variance")(summary)
+    return keras.Model(tokens, [mean, log_variance], name="encoder")
+
+
+def build_decoder(config):
+    """``[latent (batch, latent_dim), previous tokens (batch, steps)]`` -> logits
+    ``(batch, steps, 90)``. ``previous[:, t]`` is the token before step ``t``
+    (``START_TOKEN`` at ``t = 0``)."""
+    latent = keras.Input((config.latent_dim,), name="latent")
+    previous = keras.Input((config.steps,), dtype="int32", name="previous")
+    embedded = keras.layers.Embedding(VOCABULARY_SIZE + 1, config.embedding_dim)(previous)
+    repeated = keras.layers.RepeatVector(config.steps)(latent)
+    inputs = keras.layers.Concatenate()([embedded, repeated])
+    hidden = keras.layers.Dense(config.decoder_units, activation="tanh", name="initial_h")(latent)
+    cell = keras.layers.Dense(config.decoder_units, activation="tanh", name="initial_c")(latent)
+    sequence = keras.layers.LSTM(config.decoder_units, return_sequences=True)(
+        inputs, initial_state=[hidden, cell])
+    logits = keras.layers.Dense(VOCABULARY_SIZE, name="logits")(sequence)
+    return keras.Model([latent, previous], logits, name="decoder")
+
+
+def shift_right(tokens):
+    """Decoder inputs for teacher forcing: ``START_TOKEN`` then ``tokens[:, :-1]``."""
+    start = ops.full((ops.shape(tokens)[0], 1), START_TOKEN, dtype="int32")
+    return ops.concatenate([start, ops.cast(tokens[:, :-1], "int32")], axis=1)
+
+
+def build_vae(config, seed=None):
+    """The training model: tokens ``(batch, steps)`` -> logits ``(batch, steps, 90)``.
+
+    The KL penalty is added as a layer loss; compile with sparse categorical
+    cross-entropy ``from_logits=True`` on the logits.
+    """
+    encoder, decoder = build_encoder(config), build_decoder(config)
+    tokens = keras.Input((config.steps,), dtype="int32", name="tokens")
+    mean, log_variance = encoder(tokens)
+    latent = LatentSampling(config.beta, config.beta_rate, config.free_bits, config.steps,
+                            seed=seed, name="sampling")([mean, log_variance])
+    previous = ShiftRight(name="teacher_forcing")(tokens)
+    logits = decoder([latent, previous])
+    model = keras.Model(tokens, logits, name="melody_vae")
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+    return model
+
+
+@keras.saving.register_keras_serializable(package="musiclab")
+class ShiftRight(keras.layers.Layer):
+    """Teacher-forcing inputs: ``START_TOKEN`` followed by all tokens but the last.
+
+    Input shape: ``(batch, steps)``. Output shape: ``(batch, steps)``, int32.
+    """
+
+    def call(self, tokens):
+        return shift_right(tokens)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+def load_vae(path):
+    """Load a melody VAE saved with ``model.save(path)``, in Keras safe mode.
+
+    Safe mode refuses to deserialise Python code (``Lambda`` layers, pickles),
+    so a foreign or tampered file cannot run code.
+
+    Raises:
+        MusiclabError: naming the file when it is missing, corrupt, unsafe or not a melody VAE.
+    """
+    import zipfile
+
+    from musiclab.errors import MusiclabError
+
+    path = Path(path)
+    if not path.is_file():
+        raise MusiclabError(f"{path}: no such model file")
+    if not zipfile.is_zipfile(path):
+        raise MusiclabError(f"{path}: not a .keras model file (not a zip archive)")
+    try:
+        model = keras.saving.load_model(path, safe_mode=True, compile=True)
+    except Exception as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+        raise MusiclabError(f"{path}: cannot load model safely: {first}") from None
+    names = {layer.name for layer in model.layers}
+    if not {"encoder", "decoder", "sampling"} <= names:
+        raise MusiclabError(f"{path}: not a musiclab melody VAE (layers: {sorted(names)[:6]})")
+    return model
