@@ -3,6 +3,7 @@
     musiclab corpus list
     musiclab corpus build PATH_OR_NAME [--workers N] [--cache-dir DIR]
     musiclab render INPUT --out FILE.wav [--instrument NAME] [--tempo BPM]
+    musiclab train vae --corpus NAME --bars 2 --steps N --out DIR
 
 Bad arguments and unusable files give one line on stderr and a non-zero exit.
 """
@@ -41,6 +42,20 @@ def _parser():
     build.add_argument("--out", default=None, help="also write the corpus to this .npz file")
     bundle = corpus_commands.add_parser("bundle", help="rebuild the corpus shipped in the package")
     bundle.add_argument("--folder", default=None, help="write here instead of the package")
+
+    train = commands.add_parser("train", help="train a model")
+    train_commands = train.add_subparsers(dest="model", required=True, parser_class=_Parser)
+    vae = train_commands.add_parser("vae", help="the melody VAE")
+    vae.add_argument("--corpus", default="all",
+                     help="collection (bach, essen, oneill, ryan, all) or folder of files")
+    vae.add_argument("--bars", type=int, default=2)
+    vae.add_argument("--steps", type=int, required=True, help="optimisation steps in all")
+    vae.add_argument("--out", required=True, help="the run's folder (resumes if it has one)")
+    vae.add_argument("--batch-size", type=int, default=64)
+    vae.add_argument("--seed", type=int, default=0)
+    vae.add_argument("--smoke", action="store_true", help="a tiny model, for a quick check")
+    vae.add_argument("--backend", choices=["tensorflow", "jax"], default=None,
+                     help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
 
     render = commands.add_parser("render", help="render a music file or corpus tune to WAV")
     render.add_argument("input", help="a MIDI/MusicXML/ABC file or a corpus tune id")
@@ -131,6 +146,38 @@ def _render(arguments):
     return 0
 
 
+def _train_vae(arguments):
+    import os
+
+    for name in ("bars", "steps", "batch_size"):
+        if getattr(arguments, name) < 1:
+            option = "--" + name.replace("_", "-")
+            raise _UsageError(f"musiclab: {option} must be at least 1")
+    if arguments.backend:
+        os.environ["KERAS_BACKEND"] = arguments.backend
+    from musiclab.data import load_corpus
+    from musiclab.models.melody_vae import MelodyVAEConfig
+    from musiclab.training import train_vae
+
+    corpus = load_corpus(arguments.corpus)
+    splits = corpus.split(valid=0.05, test=0.05, seed=0)
+    base = MelodyVAEConfig.smoke() if arguments.smoke else MelodyVAEConfig.default()
+    config = type(base)(**{**base.__dict__, "bars": arguments.bars})
+    train = splits["train"].windows(bars=arguments.bars).tokens
+    valid = splits["valid"].windows(bars=arguments.bars).tokens
+    if not len(train) or not len(valid):
+        raise _UsageError(f"musiclab: {arguments.corpus}: too few {arguments.bars}-bar windows "
+                          "to train on")
+    print(f"{len(train)} training and {len(valid)} validation windows of {arguments.bars} bars")
+    _, state = train_vae(config, train, valid, steps=arguments.steps, folder=arguments.out,
+                         batch_size=arguments.batch_size, seed=arguments.seed)
+    last = state["history"][-1]
+    print(f"step {last['step']} on {state['device']}: validation accuracy "
+          f"{last['valid_accuracy']:.3f} (teacher-forced), KL {last['kl_bits']:.1f} bits; "
+          f"model in {arguments.out}")
+    return 0
+
+
 def main(argv=None):
     """Run the command line; returns the exit status."""
     from musiclab.errors import MusiclabError
@@ -143,6 +190,8 @@ def main(argv=None):
             if arguments.action == "build":
                 return _corpus_build(arguments)
             return _corpus_bundle(arguments)
+        if arguments.command == "train":
+            return _train_vae(arguments)
         return _render(arguments)
     except _UsageError as error:
         print(str(error), file=sys.stderr)

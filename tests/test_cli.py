@@ -77,3 +77,20 @@ def test_console_script_entry_point():
     result = subprocess.run([sys.executable, "-m", "musiclab", "render"], capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 2 and result.stderr.count("\n") == 1
+
+
+def test_train_vae_smoke_then_resume(capsys, tmp_path):
+    argv = ["train", "vae", "--corpus", "ryan", "--steps", "4", "--batch-size", "8",
+            "--out", str(tmp_path / "run"), "--smoke"]
+    status, out, err = run(capsys, *argv)
+    assert status == 0, err
+    assert "step 4 on tensorflow on CPU" in out and (tmp_path / "run" / "model.keras").exists()
+    status, out, _ = run(capsys, *argv[:4], "--steps", "6", *argv[6:])
+    assert status == 0 and "step 6 on" in out
+
+
+def test_train_vae_bad_arguments(capsys, tmp_path):
+    status, _, err = run(capsys, "train", "vae", "--steps", "0", "--out", str(tmp_path))
+    assert status == 2 and "--steps must be at least 1" in err
+    status, _, err = run(capsys, "train", "gan", "--steps", "3", "--out", str(tmp_path))
+    assert status == 2 and "invalid choice" in err
