@@ -6,6 +6,8 @@ used here. Decoding runs the decoder's LSTM cell one step at a time, feeding
 back each chosen token. The same seed gives the same notes.
 """
 
+import weakref
+
 import numpy as np
 from keras import ops
 
@@ -38,8 +40,41 @@ def encode(model, tokens):
     return np.asarray(ops.convert_to_numpy(mean), dtype=np.float32)
 
 
+_STEP_MODELS = weakref.WeakKeyDictionary()
+
+
+def _step_models(model):
+    """Compiled one-step decoders that share the decoder's weights.
+
+    Returns ``(initial, step)``: ``initial(latent) -> [h, c]`` and
+    ``step([previous, latent, h, c]) -> [logits, h, c]``.
+    """
+    if model in _STEP_MODELS:
+        return _STEP_MODELS[model]
+    import keras
+
+    _, decoder = _parts(model)
+    embedding = next(layer for layer in decoder.layers if layer.name.startswith("embedding"))
+    lstm = next(layer for layer in decoder.layers if layer.name.startswith("lstm"))
+    initial_h, initial_c = decoder.get_layer("initial_h"), decoder.get_layer("initial_c")
+    latent_dim, units = decoder.input_shape[0][1], lstm.units
+    latent = keras.Input((latent_dim,))
+    initial = keras.Model(latent, [initial_h(latent), initial_c(latent)])
+    previous = keras.Input((), dtype="int32")
+    hidden, cell = keras.Input((units,)), keras.Input((units,))
+    inputs = keras.layers.Concatenate()([embedding(previous), latent])
+    output, (next_hidden, next_cell) = lstm.cell(inputs, [hidden, cell])
+    step = keras.Model([previous, latent, hidden, cell],
+                       [decoder.get_layer("logits")(output), next_hidden, next_cell])
+    _STEP_MODELS[model] = (initial, step)
+    return initial, step
+
+
 def decode(model, latent, temperature=0.0, seed=0):
     """Decode latent codes into melodies, one step at a time.
+
+    Each step runs one compiled pass through the decoder's LSTM cell, fed the
+    token chosen at the step before.
 
     Args:
         model: a melody VAE.
@@ -53,20 +88,18 @@ def decode(model, latent, temperature=0.0, seed=0):
     if temperature < 0:
         raise ValueError(f"temperature: must be >= 0, got {temperature}")
     _, decoder = _parts(model)
-    embedding = next(layer for layer in decoder.layers if layer.name.startswith("embedding"))
-    lstm = next(layer for layer in decoder.layers if layer.name.startswith("lstm"))
-    initial_h, initial_c = decoder.get_layer("initial_h"), decoder.get_layer("initial_c")
-    output = decoder.get_layer("logits")
-    latent = ops.convert_to_tensor(np.asarray(latent, dtype=np.float32))
-    batch, steps = int(latent.shape[0]), int(decoder.input_shape[1][1])
-    state = [initial_h(latent), initial_c(latent)]
-    previous = np.full((batch,), START_TOKEN, dtype=np.int32)
+    latent = np.asarray(latent, dtype=np.float32)
+    latent_dim, steps = decoder.input_shape[0][1], decoder.input_shape[1][1]
+    if latent.ndim != 2 or latent.shape[1] != latent_dim:
+        raise ValueError(f"latent: expected shape (batch, {latent_dim}), got {latent.shape}")
+    initial, step = _step_models(model)
+    hidden, cell = initial.predict_on_batch(latent)
+    previous = np.full((len(latent),), START_TOKEN, dtype=np.int32)
     rng = np.random.default_rng(seed)
-    result = np.zeros((batch, steps), dtype=np.int16)
-    for step in range(steps):
-        inputs = ops.concatenate([embedding(previous), latent], axis=-1)
-        hidden, state = lstm.cell(inputs, state)
-        logits = np.asarray(ops.convert_to_numpy(output(hidden)), dtype=np.float64)
+    result = np.zeros((len(latent), steps), dtype=np.int16)
+    for index in range(steps):
+        logits, hidden, cell = step.predict_on_batch([previous, latent, hidden, cell])
+        logits = np.asarray(logits, dtype=np.float64)
         if temperature == 0:
             chosen = logits.argmax(axis=-1)
         else:
@@ -74,7 +107,7 @@ def decode(model, latent, temperature=0.0, seed=0):
             probabilities = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
             probabilities /= probabilities.sum(axis=-1, keepdims=True)
             chosen = np.array([rng.choice(VOCABULARY_SIZE, p=row) for row in probabilities])
-        result[:, step] = chosen
+        result[:, index] = chosen
         previous = chosen.astype(np.int32)
     return result
 

@@ -134,3 +134,16 @@ def test_trains_and_generates_on_jax():
                             env=env, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split()[-6:] == ["jax", "True", "True", "True", "(2,", "32)"]
+
+
+def test_step_decoder_agrees_with_the_full_decoder(trained, windows):
+    from keras import ops
+
+    from musiclab import generation
+    from musiclab.models.melody_vae import shift_right
+
+    model, _ = trained
+    latent = generation.encode(model, windows[:6])
+    greedy = generation.decode(model, latent)
+    logits = model.get_layer("decoder")([latent, shift_right(ops.convert_to_tensor(greedy))])
+    np.testing.assert_array_equal(ops.convert_to_numpy(logits).argmax(-1), greedy)
