@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from musiclab.instruments import instrument_program
-from musiclab.music import tempo_of, voices
+from musiclab.music import duration_seconds, tempo_of, voices
 
 BACKENDS = ("midirenderer", "fluidsynth", "numpy")
 INLINE_SAMPLE_RATE = 22050
@@ -252,21 +252,31 @@ def render(music, instrument="piano", tempo=None, backend="auto", soundfont=None
         raise ValueError(f"soundfont: no such file {soundfont}")
     midi = to_pretty_midi(music, instrument=instrument, tempo=tempo,
                           steps_per_quarter=steps_per_quarter)
+    seconds = duration_seconds(music, tempo, steps_per_quarter)
     order = available_backends() if backend == "auto" else [backend]
     errors = []
     for name in order:
         try:
             if name == "numpy":
-                return synthesize(midi)
+                return _pad(synthesize(midi), seconds)
             buffer = io.BytesIO()
             midi.write(buffer)
             renderer = _render_midirenderer if name == "midirenderer" else _render_fluidsynth
             audio = renderer(buffer.getvalue(), soundfont)
             audio.backend = name
-            return audio
+            return _pad(audio, seconds)
         except Exception as error:  # fall through to the next backend
             errors.append(f"{name}: {error}")
     raise RuntimeError("no audio backend could render: " + "; ".join(errors))
+
+
+def _pad(audio, seconds):
+    """Extend ``audio`` with silence to ``seconds`` (music that ends in rests)."""
+    frames = int(round(seconds * audio.sample_rate)) - len(audio.samples)
+    if frames > 0:
+        shape = (frames,) + audio.samples.shape[1:]
+        audio.samples = np.concatenate([audio.samples, np.zeros(shape, np.float32)])
+    return audio
 
 
 def play(music, **options):

@@ -109,9 +109,17 @@ def tempo_of(music, default=DEFAULT_TEMPO):
     return float(mark.getQuarterBPM())
 
 
+def length_quarters(music, steps_per_quarter=4):
+    """Length in quarter notes, trailing rests included."""
+    kind = kind_of(music)
+    if kind == "stream":
+        return float(music.highestTime)
+    return len(np.asarray(music)) / steps_per_quarter
+
+
 def duration_seconds(music, tempo=None, steps_per_quarter=4):
     """How long ``music`` lasts at ``tempo`` (quarter notes per minute)."""
     tempo = tempo_of(music) if tempo is None else float(tempo)
     end = max((on + length for voice in voices(music, steps_per_quarter)
                for on, length, _ in voice), default=0.0)
-    return end * 60.0 / tempo
+    return max(end, length_quarters(music, steps_per_quarter)) * 60.0 / tempo

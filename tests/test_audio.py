@@ -78,3 +78,12 @@ def test_argument_errors():
     with pytest.raises(ValueError, match="music: expected"):
         audio.render(np.zeros((3, 3, 3)))
     assert instrument_program("Violin") == 40 and instrument_program(41) == 41
+
+
+def test_trailing_rests_and_silent_melodies_keep_their_length():
+    tokens = np.concatenate([scale_tokens(2), np.full(16, HOLD, np.int16)])
+    tokens[8] = 0  # note off: the last 4 quarters are a rest
+    assert abs(audio.render(tokens, tempo=120).duration - 3.0) < 0.05
+    silent = np.array([0] + [HOLD] * 15, np.int16)
+    sound = audio.render(silent, tempo=120)
+    assert abs(sound.duration - 2.0) < 0.05 and sound.rms() == 0.0

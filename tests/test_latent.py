@@ -1,0 +1,81 @@
+"""Latent-space tools and the LatentExplorer widget (with a small trained model)."""
+
+import numpy as np
+import pytest
+
+from musiclab import latent
+from musiclab.audio import read_wav
+from musiclab.data.melody import HOLD, NOTE_OFF, pitch_to_token
+
+
+def test_attributes_of_melodies():
+    sparse = np.full(16, HOLD)
+    sparse[0] = pitch_to_token(60)
+    dense = np.array([pitch_to_token(60 + k % 5) for k in range(16)])
+    dense[3] = NOTE_OFF
+    assert latent.note_density(np.stack([sparse, dense])).tolist() == [1 / 16, 15 / 16]
+    assert latent.pitch_range(np.stack([sparse, dense])).tolist() == [0, 4]
+
+
+def test_principal_directions_find_the_spread():
+    rng = np.random.default_rng(0)
+    codes = rng.normal(size=(500, 6)) * np.array([5.0, 1, 1, 1, 1, 0.1])
+    centre, axes, spreads = latent.principal_directions(codes, components=2)
+    assert axes.shape == (2, 6) and abs(abs(axes[0, 0]) - 1) < 0.01
+    assert 4.5 < spreads[0] < 5.5 and np.allclose(np.linalg.norm(axes, axis=1), 1, atol=1e-5)
+
+
+def test_attribute_vector_points_from_without_to_with():
+    codes = np.array([[0.0, 1.0], [0.0, 3.0], [2.0, 1.0], [2.0, 3.0]])
+    vector = latent.attribute_vector(codes, [False, False, True, True])
+    np.testing.assert_allclose(vector, [2.0, 0.0])
+    with pytest.raises(ValueError, match="both with and without"):
+        latent.attribute_vector(codes, [True] * 4)
+
+
+@pytest.fixture(scope="module")
+def small_model(bundled):
+    import keras
+
+    from musiclab.models.melody_vae import MelodyVAEConfig, build_vae
+
+    windows = bundled.select(collection="essen", region="chinese").windows(bars=2).tokens[:128]
+    keras.utils.set_random_seed(0)
+    model = build_vae(MelodyVAEConfig.smoke(), seed=0)
+    model.fit(windows, windows, batch_size=32, epochs=2, verbose=0)
+    return model
+
+
+def test_latent_explorer_responds_to_its_controls(small_model, bundled):
+    from widgets import LatentExplorer
+
+    corpus = bundled.select(collection="ryan").subset(np.arange(40))
+    explorer = LatentExplorer(small_model, corpus, debounce=0)
+    assert explorer.melody.shape == (32,)
+    start = read_wav(explorer.audio.value)
+    assert abs(start.duration - 32 / 4 * 60 / explorer.tempo) < 1.0
+    assert "<svg" in explorer.score.value and explorer.roll.value[:4] == b"\x89PNG"
+    code_a = explorer.current_code()
+    np.testing.assert_allclose(code_a, explorer.codes[explorer.tune_a.value], atol=1e-5)
+    explorer.mix.value = 1.0
+    np.testing.assert_allclose(explorer.current_code(), explorer.codes[explorer.tune_b.value],
+                               atol=1e-4)
+    explorer.directions[0].value = 2.0
+    moved = explorer.current_code() - explorer.codes[explorer.tune_b.value]
+    np.testing.assert_allclose(moved, 2.0 * explorer.spreads[0] * explorer.axes[0], atol=1e-4)
+    assert set(explorer.attributes) <= {"note density", "pitch range"}
+    explorer.surprise.click()
+    assert any(slider.value != 0 for slider in explorer.directions)
+    explorer.search.value = corpus.metadata["title"][3][:6]
+    assert len(explorer.tune_a.options) >= 1
+
+
+def test_latent_explorer_shows_errors_inside(small_model, bundled, monkeypatch):
+    import widgets.latent_explorer as module
+
+    explorer = module.LatentExplorer(small_model, bundled.select(collection="ryan").subset(
+        np.arange(10)), debounce=0)
+    monkeypatch.setattr(module, "render", lambda *a, **k: (_ for _ in ()).throw(
+        RuntimeError("no sound today")))
+    explorer.temperature.value = 0.5
+    assert "Could not decode: no sound today" in explorer.status.value

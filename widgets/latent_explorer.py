@@ -1,0 +1,126 @@
+"""``LatentExplorer``: hear a melody VAE's latent space by moving sliders."""
+
+import threading
+
+import ipywidgets
+import numpy as np
+
+from musiclab import generation, latent
+from musiclab.audio import render
+from musiclab.notation import score_svg
+from musiclab.plotting import plot_pianoroll
+from widgets.tune_player import figure_png
+
+COMPONENTS = 3
+
+
+class LatentExplorer(ipywidgets.VBox):
+    """Interpolate between two tunes and move along the latent space's main directions.
+
+    Args:
+        model: a trained melody VAE.
+        corpus: a ``Corpus``; each tune offers its first window of the model's length.
+        tempo: quarter notes per minute.
+        instrument: GM instrument.
+        debounce: seconds to wait after the last change before rendering (0: at once).
+        seed: decoding seed.
+
+    Attributes:
+        tune_a, tune_b (Dropdown), search (Text), mix (FloatSlider),
+        directions (list of FloatSlider), attributes (dict of FloatSlider),
+        temperature (FloatSlider), surprise (Button); and what it shows:
+        roll (Image), score (HTML), audio (Audio), status (HTML).
+        ``melody`` holds the current tokens.
+    """
+
+    def __init__(self, model, corpus, tempo=100, instrument="piano", debounce=0.15, seed=0):
+        self.model, self.corpus = model, corpus
+        self.tempo, self.instrument, self.debounce, self.seed = tempo, instrument, debounce, seed
+        steps = model.get_layer("encoder").input_shape[1]
+        windows = corpus.windows(bars=steps // 16, steps_per_bar=16)
+        first = np.unique(windows.tune_index, return_index=True)[1]
+        self.tokens, self.tune_index = windows.tokens[first], windows.tune_index[first]
+        self.codes = generation.encode(model, self.tokens)
+        self.centre, self.axes, self.spreads = latent.principal_directions(self.codes, COMPONENTS)
+        self.vectors = latent.attribute_vectors(self.codes, self.tokens)
+        self.melody = None
+        self._timer = None
+        titles = [(f"{corpus.metadata['title'][i] or corpus.metadata['id'][i]}", k)
+                  for k, i in enumerate(self.tune_index)]
+        self._all_options = titles
+        self.search = ipywidgets.Text(placeholder="search tunes", description="Search")
+        self.tune_a = ipywidgets.Dropdown(options=titles, value=0, description="Tune A")
+        self.tune_b = ipywidgets.Dropdown(options=titles, value=min(1, len(titles) - 1),
+                                          description="Tune B")
+        self.mix = ipywidgets.FloatSlider(0.0, min=0.0, max=1.0, step=0.05, description="A → B")
+        self.directions = [ipywidgets.FloatSlider(0.0, min=-3.0, max=3.0, step=0.1,
+                                                  description=f"direction {k + 1}")
+                           for k in range(len(self.axes))]
+        self.attributes = {name: ipywidgets.FloatSlider(0.0, min=-2.0, max=2.0, step=0.1,
+                                                        description=name)
+                           for name in self.vectors}
+        self.temperature = ipywidgets.FloatSlider(0.0, min=0.0, max=1.5, step=0.05,
+                                                  description="temperature")
+        self.surprise = ipywidgets.Button(description="Surprise me")
+        self.status, self.score = ipywidgets.HTML(), ipywidgets.HTML()
+        self.roll = ipywidgets.Image(format="png")
+        self.audio = ipywidgets.Audio(format="wav", autoplay=False, loop=False)
+        self.search.observe(self._refilter, names="value")
+        for control in (self.tune_a, self.tune_b, self.mix, self.temperature, *self.directions,
+                        *self.attributes.values()):
+            control.observe(self._schedule, names="value")
+        self.surprise.on_click(self._surprise)
+        super().__init__([
+            self.search, ipywidgets.HBox([self.tune_a, self.tune_b]), self.mix,
+            ipywidgets.HBox([ipywidgets.VBox(self.directions),
+                             ipywidgets.VBox(list(self.attributes.values()))]),
+            ipywidgets.HBox([self.temperature, self.surprise]),
+            self.status, self.audio, self.roll, self.score,
+        ])
+        self.update()
+
+    def _refilter(self, change=None):
+        text = self.search.value.strip().lower()
+        options = [o for o in self._all_options if text in o[0].lower()] or self._all_options
+        for dropdown in (self.tune_a, self.tune_b):
+            dropdown.options = options
+
+    def _schedule(self, change=None):
+        if self.debounce <= 0:
+            self.update()
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(self.debounce, self.update)
+        self._timer.start()
+
+    def _surprise(self, button=None):
+        rng = np.random.default_rng()
+        with self.hold_trait_notifications():
+            for slider in self.directions:
+                slider.value = float(np.round(rng.uniform(-2, 2), 1))
+        self.update()
+
+    def current_code(self):
+        """The latent code the controls point at: ``(latent_dim,)`` floats."""
+        a, b = self.codes[self.tune_a.value], self.codes[self.tune_b.value]
+        code = generation.slerp(a, b, [self.mix.value])[0]
+        for slider, axis, spread in zip(self.directions, self.axes, self.spreads):
+            code = code + slider.value * spread * axis
+        for name, slider in self.attributes.items():
+            code = code + slider.value * self.vectors[name]
+        return code.astype(np.float32)
+
+    def update(self):
+        """Decode the current code, then show and play it; errors appear in the widget."""
+        try:
+            self.melody = generation.decode(self.model, self.current_code()[None],
+                                            self.temperature.value, self.seed)[0]
+            sound = render(self.melody, instrument=self.instrument, tempo=self.tempo)
+            self.audio.value = sound.inline()
+            self.roll.value = figure_png(lambda ax: plot_pianoroll(self.melody, ax=ax))
+            self.score.value = score_svg(self.melody)
+            notes = int((self.melody >= 2).sum())
+            self.status.value = f"{notes} notes · {sound.duration:.1f} s"
+        except Exception as error:  # shown in the widget, never raised into the kernel
+            self.status.value = f"<span style='color:#b00020'>Could not decode: {error}</span>"
