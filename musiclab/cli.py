@@ -155,16 +155,13 @@ def _train_vae(arguments):
             raise _UsageError(f"musiclab: {option} must be at least 1")
     if arguments.backend:
         os.environ["KERAS_BACKEND"] = arguments.backend
-    from musiclab.data import load_corpus
     from musiclab.models.melody_vae import MelodyVAEConfig
-    from musiclab.training import train_vae
+    from musiclab.training import corpus_windows, train_vae
 
-    corpus = load_corpus(arguments.corpus)
-    splits = corpus.split(valid=0.05, test=0.05, seed=0)
+    windows = corpus_windows(arguments.corpus, bars=arguments.bars)
     base = MelodyVAEConfig.smoke() if arguments.smoke else MelodyVAEConfig.default()
     config = type(base)(**{**base.__dict__, "bars": arguments.bars})
-    train = splits["train"].windows(bars=arguments.bars).tokens
-    valid = splits["valid"].windows(bars=arguments.bars).tokens
+    train, valid = windows["train"], windows["valid"]
     if not len(train) or not len(valid):
         raise _UsageError(f"musiclab: {arguments.corpus}: too few {arguments.bars}-bar windows "
                           "to train on")

@@ -20,6 +20,26 @@ import numpy as np
 from musiclab.errors import MusiclabError
 from musiclab.files import atomic_write_bytes, atomic_write_text
 
+SPLIT = {"valid": 0.05, "test": 0.05, "seed": 0}
+
+
+def corpus_windows(source="all", bars=2, steps_per_bar=16):
+    """Training, validation and test windows of a corpus, split by piece.
+
+    Args:
+        source: a collection name, ``"all"``, or a folder of the user's files.
+        bars: window length in bars.
+        steps_per_bar: steps per bar.
+
+    Returns:
+        ``{"train": tokens, "valid": tokens, "test": tokens}``, each ``(n, bars * steps_per_bar)``.
+    """
+    from musiclab.data import load_corpus
+
+    splits = load_corpus(source).split(**SPLIT)
+    return {name: part.windows(bars=bars, steps_per_bar=steps_per_bar).tokens
+            for name, part in splits.items()}
+
 
 def device_description():
     """The Keras backend and the device it computes on, e.g. ``"tensorflow on CPU"``."""
@@ -142,7 +162,7 @@ def train_vae(config, train_tokens, valid_tokens, steps, folder, batch_size=64,
             accuracies.append(float(accuracy))
             bar.update()
         state["steps_done"] += chunk
-        valid = valid_tokens[:512]
+        valid = valid_tokens[np.random.default_rng(seed).permutation(len(valid_tokens))[:512]]
         valid_loss, valid_accuracy = model.evaluate(valid, valid, verbose=0,
                                                     batch_size=batch_size)
         entry = {"step": state["steps_done"], "loss": float(np.mean(losses)),

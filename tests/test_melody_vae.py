@@ -148,3 +148,15 @@ def test_step_decoder_agrees_with_the_full_decoder(trained, windows):
     previous = shift_right(ops.convert_to_tensor(greedy.astype("int32")))
     logits = model.get_layer("decoder")([ops.convert_to_tensor(latent), previous])
     np.testing.assert_array_equal(ops.convert_to_numpy(logits).argmax(-1), greedy)
+
+
+def test_evaluation_counts_correct_steps(trained, windows):
+    from musiclab import generation
+    from musiclab.evaluation import evaluate_vae
+
+    model, _ = trained
+    figures = evaluate_vae(model, windows[:40], batch_size=16)
+    assert figures["windows"] == 40 and figures["kl_bits"] >= 0
+    expected = (generation.reconstruct(model, windows[:40]) == windows[:40]).mean()
+    assert abs(figures["free_running_accuracy"] - expected) < 1e-9
+    assert 0 <= figures["teacher_forced_accuracy"] <= 1
