@@ -4,6 +4,8 @@
     musiclab corpus build PATH_OR_NAME [--workers N] [--cache-dir DIR]
     musiclab render INPUT --out FILE.wav [--instrument NAME] [--tempo BPM]
     musiclab train vae --corpus NAME --bars 2 --steps N --out DIR
+    musiclab generate --out DIR [--count 4] [--temperature 0.5] [--seed 0]
+    musiclab interpolate A B --out DIR [--count 7]
 
 Bad arguments and unusable files give one line on stderr and a non-zero exit.
 """
@@ -56,6 +58,24 @@ def _parser():
     vae.add_argument("--smoke", action="store_true", help="a tiny model, for a quick check")
     vae.add_argument("--backend", choices=["tensorflow", "jax"], default=None,
                      help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
+
+    generate = commands.add_parser("generate", help="sample melodies from the melody VAE")
+    generate.add_argument("--out", required=True, help="folder for the MIDI and WAV files")
+    generate.add_argument("--count", type=int, default=4)
+    interpolate = commands.add_parser("interpolate",
+                                      help="morph one melody into another with the melody VAE")
+    interpolate.add_argument("a", help="a music file or corpus tune id")
+    interpolate.add_argument("b", help="a music file or corpus tune id")
+    interpolate.add_argument("--out", required=True, help="folder for the MIDI and WAV files")
+    interpolate.add_argument("--count", type=int, default=7, help="melodies on the path")
+    for command in (generate, interpolate):
+        command.add_argument("--temperature", type=float, default=0.0 if command is interpolate
+                             else 0.5)
+        command.add_argument("--seed", type=int, default=0)
+        command.add_argument("--model", default=None,
+                             help="folder with model.keras (default: the shipped model)")
+        command.add_argument("--instrument", default="piano")
+        command.add_argument("--tempo", type=float, default=100.0)
 
     render = commands.add_parser("render", help="render a music file or corpus tune to WAV")
     render.add_argument("input", help="a MIDI/MusicXML/ABC file or a corpus tune id")
@@ -175,6 +195,76 @@ def _train_vae(arguments):
     return 0
 
 
+def _vae(arguments):
+    from musiclab.instruments import instrument_program
+
+    instrument_program(arguments.instrument)
+    if arguments.temperature < 0:
+        raise _UsageError("musiclab: --temperature must be >= 0")
+    if arguments.model:
+        from musiclab.models.melody_vae import load_vae
+
+        return load_vae(Path(arguments.model) / "model.keras")
+    from musiclab.models.pretrained import pretrained_vae
+
+    return pretrained_vae()
+
+
+def _window(text, steps):
+    """The first ``steps`` tokens of a file or corpus tune, from its first downbeat."""
+    import numpy as np
+
+    from musiclab.data import encode_melody
+    from musiclab.data.melody import HOLD, NOTE_OFF
+
+    music = _load_input(text)
+    tokens, _ = encode_melody(music)
+    tokens = tokens[: steps]
+    if len(tokens) < steps:
+        tokens = np.concatenate([tokens, np.full(steps - len(tokens), HOLD, tokens.dtype)])
+    if tokens[0] == HOLD:
+        tokens[0] = NOTE_OFF
+    return tokens
+
+
+def _write_melodies(melodies, arguments, stem):
+    import numpy as np
+
+    from musiclab.export import export_midi, export_wav
+
+    options = {"instrument": arguments.instrument, "tempo": arguments.tempo}
+    for number, melody in enumerate(melodies, start=1):
+        export_midi(melody, arguments.out, f"{stem}_{number}", **options)
+    joined = np.concatenate(list(melodies))
+    export_midi(joined, arguments.out, stem, **options)
+    path = export_wav(joined, arguments.out, stem, **options)
+    print(f"wrote {len(melodies)} melodies to {arguments.out} ({path.name} plays them in turn)")
+    return 0
+
+
+def _generate(arguments):
+    from musiclab import generation
+
+    if arguments.count < 1:
+        raise _UsageError("musiclab: --count must be at least 1")
+    model = _vae(arguments)
+    melodies = generation.sample(model, arguments.count, arguments.temperature, arguments.seed)
+    return _write_melodies(melodies, arguments, "sample")
+
+
+def _interpolate(arguments):
+    from musiclab import generation
+
+    if arguments.count < 2:
+        raise _UsageError("musiclab: --count must be at least 2")
+    model = _vae(arguments)
+    steps = model.get_layer("encoder").input_shape[1]
+    a, b = _window(arguments.a, steps), _window(arguments.b, steps)
+    path = generation.interpolate(model, a, b, arguments.count, arguments.temperature,
+                                  arguments.seed)
+    return _write_melodies(path, arguments, "interpolation")
+
+
 def main(argv=None):
     """Run the command line; returns the exit status."""
     from musiclab.errors import MusiclabError
@@ -189,6 +279,10 @@ def main(argv=None):
             return _corpus_bundle(arguments)
         if arguments.command == "train":
             return _train_vae(arguments)
+        if arguments.command == "generate":
+            return _generate(arguments)
+        if arguments.command == "interpolate":
+            return _interpolate(arguments)
         return _render(arguments)
     except _UsageError as error:
         print(str(error), file=sys.stderr)

@@ -94,3 +94,25 @@ def test_train_vae_bad_arguments(capsys, tmp_path):
     assert status == 2 and "--steps must be at least 1" in err
     status, _, err = run(capsys, "train", "gan", "--steps", "3", "--out", str(tmp_path))
     assert status == 2 and "invalid choice" in err
+
+
+def test_generate_and_interpolate_write_midi_and_wav(capsys, tmp_path):
+    run_folder = tmp_path / "run"
+    status, _, err = run(capsys, "train", "vae", "--corpus", "ryan", "--steps", "2",
+                         "--batch-size", "8", "--out", str(run_folder), "--smoke")
+    assert status == 0, err
+    status, out, err = run(capsys, "generate", "--out", str(tmp_path / "gen"), "--count", "3",
+                           "--model", str(run_folder), "--seed", "4")
+    assert status == 0, err
+    names = sorted(path.name for path in (tmp_path / "gen").iterdir())
+    assert names == ["sample.mid", "sample.wav", "sample_1.mid", "sample_2.mid", "sample_3.mid"]
+    status, out, err = run(capsys, "interpolate", "essen/han1.abc#1", "ryan/AcaciaReel.abc#1",
+                           "--out", str(tmp_path / "morph"), "--count", "4", "--model",
+                           str(run_folder))
+    assert status == 0, err and "wrote 4 melodies" in out
+    with wave.open(str(tmp_path / "morph" / "interpolation.wav")) as reader:
+        seconds = reader.getnframes() / reader.getframerate()
+    assert abs(seconds - 4 * 8 * 60 / 100) < 0.5  # four 2-bar melodies at 100 bpm
+    status, _, err = run(capsys, "interpolate", "essen/han1.abc#1", "nowhere.mid", "--out",
+                         str(tmp_path / "x"), "--model", str(run_folder))
+    assert status == 2 and "nowhere.mid: no such file or corpus tune id" in err
