@@ -22,7 +22,7 @@ from musiclab.instruments import instrument_program
 from musiclab.music import duration_seconds, tempo_of, voices
 
 BACKENDS = ("midirenderer", "fluidsynth", "numpy")
-INLINE_SAMPLE_RATE = 22050
+INLINE_SAMPLE_RATE = 24000
 
 
 class Audio:
@@ -59,6 +59,12 @@ class Audio:
         """A copy at ``sample_rate`` (linear interpolation)."""
         if sample_rate == self.sample_rate:
             return Audio(self.samples, self.sample_rate, self.backend)
+        factor = self.sample_rate // sample_rate
+        if factor * sample_rate == self.sample_rate:  # whole-number ratio: average blocks
+            frames = len(self.samples) // factor
+            shape = (frames, factor, *self.samples.shape[1:])
+            blocks = self.samples[: frames * factor].reshape(shape)
+            return Audio(blocks.mean(axis=1), sample_rate, self.backend)
         frames = int(round(len(self.samples) * sample_rate / self.sample_rate))
         old = np.arange(len(self.samples)) / self.sample_rate
         new = np.arange(frames) / sample_rate
