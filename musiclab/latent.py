@@ -87,3 +87,23 @@ def attribute_vectors(latent, tokens, quantile=0.25):
         if ends.sum() >= 2 and (values[ends] >= high).any() and (values[ends] <= low).any():
             vectors[name] = attribute_vector(latent[ends], values[ends] >= high)
     return vectors
+
+
+def label_vectors(latent, labels, minimum=20):
+    """One attribute vector per label (a region, a dance type...): its melodies vs the rest.
+
+    Args:
+        latent: float array ``(n, latent_dim)``.
+        labels: array ``(n,)`` of labels.
+        minimum: labels with fewer melodies (or fewer others) are left out.
+
+    Returns:
+        ``{label: vector}``, each of shape ``(latent_dim,)``.
+    """
+    labels = np.asarray(labels)
+    vectors = {}
+    for label in sorted(set(labels.tolist())):
+        mask = labels == label
+        if mask.sum() >= minimum and (~mask).sum() >= minimum:
+            vectors[str(label)] = attribute_vector(latent, mask)
+    return vectors

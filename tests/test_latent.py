@@ -79,3 +79,28 @@ def test_latent_explorer_shows_errors_inside(small_model, bundled, monkeypatch):
         RuntimeError("no sound today")))
     explorer.temperature.value = 0.5
     assert "Could not decode: no sound today" in explorer.status.value
+
+
+def test_label_vectors_need_enough_of_each_label():
+    rng = np.random.default_rng(1)
+    codes = rng.normal(size=(60, 3))
+    codes[:30, 0] += 4.0
+    labels = np.array(["irish"] * 30 + ["chinese"] * 25 + ["bach"] * 5)
+    vectors = latent.label_vectors(codes, labels, minimum=20)
+    assert set(vectors) == {"irish", "chinese"}
+    assert vectors["irish"][0] > 3.0 and vectors["chinese"][0] < -2.0
+
+
+def test_latent_explorer_offers_region_sliders(small_model, bundled):
+    from widgets import LatentExplorer
+
+    labels = bundled.metadata["region"]
+    fits = np.isin(bundled.steps_per_bar, [8, 16])  # tunes that give 2-bar windows of 16 steps
+    chosen = np.concatenate([np.flatnonzero((labels == "chinese") & fits)[:25],
+                             np.flatnonzero((labels == "irish") & fits)[:25]])
+    explorer = LatentExplorer(small_model, bundled.subset(chosen), debounce=0)
+    assert {"chinese", "irish"} <= set(explorer.attributes)
+    before = explorer.current_code()
+    explorer.attributes["irish"].value = 1.0
+    np.testing.assert_allclose(explorer.current_code() - before, explorer.vectors["irish"],
+                               atol=1e-5)

@@ -20,6 +20,7 @@ class LatentExplorer(ipywidgets.VBox):
     Args:
         model: a trained melody VAE.
         corpus: a ``Corpus``; each tune offers its first window of the model's length.
+            With tunes of several regions, each region gets a style slider.
         tempo: quarter notes per minute.
         instrument: GM instrument.
         debounce: seconds to wait after the last change before rendering (0: at once).
@@ -43,6 +44,8 @@ class LatentExplorer(ipywidgets.VBox):
         self.codes = generation.encode(model, self.tokens)
         self.centre, self.axes, self.spreads = latent.principal_directions(self.codes, COMPONENTS)
         self.vectors = latent.attribute_vectors(self.codes, self.tokens)
+        regions = corpus.metadata["region"][self.tune_index]
+        self.vectors.update(latent.label_vectors(self.codes, regions))
         self.melody = None
         self._timer = None
         titles = [(f"{corpus.metadata['title'][i] or corpus.metadata['id'][i]}", k)
