@@ -44,37 +44,54 @@ _STEP_MODELS = weakref.WeakKeyDictionary()
 
 
 def _step_models(model):
-    """Compiled one-step decoders that share the decoder's weights.
+    """Compiled pieces of the decoder that share its weights, for step-by-step decoding.
 
-    Returns ``(initial, step)``: ``initial(latent) -> [h, c]`` and
-    ``step([previous, latent, h, c]) -> [logits, h, c]``.
+    Returns ``(contexts, initial, step, segment)``: ``contexts(latent)`` gives one
+    context vector per segment ``(batch, segments, width)`` (the code itself for a
+    flat decoder; the conductor's bar embeddings for a hierarchical one);
+    ``initial(context) -> [h, c]`` starts each segment; ``step([previous, context,
+    h, c]) -> [logits, h, c]`` makes one token; ``segment`` is steps per segment.
     """
     if model in _STEP_MODELS:
         return _STEP_MODELS[model]
     import keras
 
     _, decoder = _parts(model)
+    names = {layer.name for layer in decoder.layers}
     embedding = next(layer for layer in decoder.layers if layer.name.startswith("embedding"))
-    lstm = next(layer for layer in decoder.layers if layer.name.startswith("lstm"))
-    initial_h, initial_c = decoder.get_layer("initial_h"), decoder.get_layer("initial_c")
-    latent_dim, units = decoder.input_shape[0][1], lstm.units
-    latent = keras.Input((latent_dim,))
-    initial = keras.Model(latent, [initial_h(latent), initial_c(latent)])
+    lstm = next(layer for layer in decoder.layers
+                if layer.name.startswith("lstm") and isinstance(layer, keras.layers.LSTM))
+    steps = decoder.input_shape[1][1]
+    if "conductor" in names:
+        conductor = decoder.get_layer("conductor")
+        bars = conductor.output_shape[1]
+        width, segment = conductor.output_shape[2], steps // bars
+        contexts = conductor.predict_on_batch
+    else:
+        width, segment = decoder.input_shape[0][1], steps
+
+        def contexts(latent):
+            return latent[:, None, :]
+
+    context = keras.Input((width,))
+    initial = keras.Model(context, [decoder.get_layer("initial_h")(context),
+                                    decoder.get_layer("initial_c")(context)])
     previous = keras.Input((), dtype="int32")
-    hidden, cell = keras.Input((units,)), keras.Input((units,))
-    inputs = keras.layers.Concatenate()([embedding(previous), latent])
+    hidden, cell = keras.Input((lstm.units,)), keras.Input((lstm.units,))
+    inputs = keras.layers.Concatenate()([embedding(previous), context])
     output, (next_hidden, next_cell) = lstm.cell(inputs, [hidden, cell])
-    step = keras.Model([previous, latent, hidden, cell],
+    step = keras.Model([previous, context, hidden, cell],
                        [decoder.get_layer("logits")(output), next_hidden, next_cell])
-    _STEP_MODELS[model] = (initial, step)
-    return initial, step
+    _STEP_MODELS[model] = (contexts, initial, step, segment)
+    return _STEP_MODELS[model]
 
 
 def decode(model, latent, temperature=0.0, seed=0):
     """Decode latent codes into melodies, one step at a time.
 
     Each step runs one compiled pass through the decoder's LSTM cell, fed the
-    token chosen at the step before.
+    token chosen at the step before; a hierarchical decoder restarts its state
+    at every bar from the conductor's embedding of that bar.
 
     Args:
         model: a melody VAE.
@@ -92,13 +109,16 @@ def decode(model, latent, temperature=0.0, seed=0):
     latent_dim, steps = decoder.input_shape[0][1], decoder.input_shape[1][1]
     if latent.ndim != 2 or latent.shape[1] != latent_dim:
         raise ValueError(f"latent: expected shape (batch, {latent_dim}), got {latent.shape}")
-    initial, step = _step_models(model)
-    hidden, cell = initial.predict_on_batch(latent)
+    contexts, initial, step, segment = _step_models(model)
+    contexts = np.asarray(contexts(latent), dtype=np.float32)
     previous = np.full((len(latent),), START_TOKEN, dtype=np.int32)
     rng = np.random.default_rng(seed)
     result = np.zeros((len(latent), steps), dtype=np.int16)
     for index in range(steps):
-        logits, hidden, cell = step.predict_on_batch([previous, latent, hidden, cell])
+        context = contexts[:, index // segment]
+        if index % segment == 0:
+            hidden, cell = initial.predict_on_batch(context)
+        logits, hidden, cell = step.predict_on_batch([previous, context, hidden, cell])
         logits = np.asarray(logits, dtype=np.float64)
         if temperature == 0:
             chosen = logits.argmax(axis=-1)

@@ -36,6 +36,10 @@ class MelodyVAEConfig:
         latent_dim: size of the latent code.
         embedding_dim: size of the token embedding.
         encoder_units, decoder_units: LSTM sizes.
+        conductor_units: size of the "conductor" LSTM of a hierarchical decoder
+            (MusicVAE's for 16 bars): it turns the code into one embedding per bar,
+            and each bar is decoded from its embedding with a fresh decoder state.
+            0 gives a flat decoder.
         beta: final weight of the KL term.
         beta_rate: annealing rate; beta reaches 63% of its value after ``1 / (1 - rate)`` steps.
         free_bits: bits of KL per sequence that cost nothing (applied to the total KL).
@@ -48,6 +52,7 @@ class MelodyVAEConfig:
     embedding_dim: int = 64
     encoder_units: int = 256
     decoder_units: int = 256
+    conductor_units: int = 0
     beta: float = 0.2
     beta_rate: float = 0.999
     free_bits: float = 48.0
@@ -64,10 +69,23 @@ class MelodyVAEConfig:
         return cls()
 
     @classmethod
-    def smoke(cls):
-        """A tiny model that trains in seconds (CI, smoke notebooks)."""
-        return cls(latent_dim=8, embedding_dim=8, encoder_units=16, decoder_units=16,
-                   beta_rate=0.9)
+    def default_16_bars(cls):
+        """A hierarchical 16-bar model (a conductor over per-bar decoders)."""
+        return cls(bars=16, latent_dim=256, conductor_units=256, free_bits=256.0)
+
+    @classmethod
+    def smoke(cls, bars=2):
+        """A tiny model that trains in seconds (CI, smoke notebooks).
+
+        Hierarchical beyond 2 bars.
+        """
+        return cls(bars=bars, latent_dim=8, embedding_dim=8, encoder_units=16, decoder_units=16,
+                   conductor_units=16 if bars > 2 else 0, beta_rate=0.9)
+
+    @property
+    def hierarchical(self):
+        """Whether the decoder has a conductor."""
+        return self.conductor_units > 0
 
     def to_json(self):
         return json.dumps(dataclasses.asdict(self), indent=1)
@@ -153,18 +171,119 @@ def build_encoder(config):
 def build_decoder(config):
     """``[latent (batch, latent_dim), previous tokens (batch, steps)]`` -> logits
     ``(batch, steps, 90)``. ``previous[:, t]`` is the token before step ``t``
-    (``START_TOKEN`` at ``t = 0``)."""
+    (``START_TOKEN`` at ``t = 0``).
+
+    Flat: every step sees the latent code. Hierarchical: a conductor LSTM makes
+    one embedding per bar from the code; each bar's decoder starts from a state
+    made from its embedding and sees that embedding at every step.
+    """
     latent = keras.Input((config.latent_dim,), name="latent")
     previous = keras.Input((config.steps,), dtype="int32", name="previous")
     embedded = keras.layers.Embedding(VOCABULARY_SIZE + 1, config.embedding_dim)(previous)
-    repeated = keras.layers.RepeatVector(config.steps)(latent)
-    inputs = keras.layers.Concatenate()([embedded, repeated])
-    hidden = keras.layers.Dense(config.decoder_units, activation="tanh", name="initial_h")(latent)
-    cell = keras.layers.Dense(config.decoder_units, activation="tanh", name="initial_c")(latent)
+    if not config.hierarchical:
+        context = keras.layers.RepeatVector(config.steps)(latent)
+        inputs = keras.layers.Concatenate()([embedded, context])
+        hidden = keras.layers.Dense(config.decoder_units, activation="tanh",
+                                    name="initial_h")(latent)
+        cell = keras.layers.Dense(config.decoder_units, activation="tanh",
+                                  name="initial_c")(latent)
+        sequence = keras.layers.LSTM(config.decoder_units, return_sequences=True)(
+            inputs, initial_state=[hidden, cell])
+        logits = keras.layers.Dense(VOCABULARY_SIZE, name="logits")(sequence)
+        return keras.Model([latent, previous], logits, name="decoder")
+    bars = build_conductor(config)(latent)                             # (batch, bars, units)
+    per_step = RepeatEach(config.steps_per_bar, name="bar_context")(bars)
+    inputs = FoldBars(config.bars, name="fold_inputs")(
+        keras.layers.Concatenate()([embedded, per_step]))              # (batch*bars, steps, f)
+    hidden = keras.layers.Dense(config.decoder_units, activation="tanh", name="initial_h")(bars)
+    cell = keras.layers.Dense(config.decoder_units, activation="tanh", name="initial_c")(bars)
+    hidden = FoldBars(config.bars, name="fold_h")(hidden)
+    cell = FoldBars(config.bars, name="fold_c")(cell)
     sequence = keras.layers.LSTM(config.decoder_units, return_sequences=True)(
         inputs, initial_state=[hidden, cell])
     logits = keras.layers.Dense(VOCABULARY_SIZE, name="logits")(sequence)
+    logits = UnfoldBars(config.bars, name="unfold_logits")(logits)
     return keras.Model([latent, previous], logits, name="decoder")
+
+
+def build_conductor(config):
+    """Latent ``(batch, latent_dim)`` -> one embedding per bar.
+
+    Output shape: ``(batch, bars, conductor_units)``.
+    """
+    latent = keras.Input((config.latent_dim,), name="latent")
+    steps = keras.layers.RepeatVector(config.bars)(latent)
+    hidden = keras.layers.Dense(config.conductor_units, activation="tanh")(latent)
+    cell = keras.layers.Dense(config.conductor_units, activation="tanh")(latent)
+    bars = keras.layers.LSTM(config.conductor_units, return_sequences=True)(
+        steps, initial_state=[hidden, cell])
+    return keras.Model(latent, bars, name="conductor")
+
+
+@keras.saving.register_keras_serializable(package="musiclab")
+class RepeatEach(keras.layers.Layer):
+    """Repeat every step ``times`` times: ``(batch, n, f)`` -> ``(batch, n * times, f)``."""
+
+    def __init__(self, times, **kwargs):
+        super().__init__(**kwargs)
+        self.times = int(times)
+
+    def call(self, inputs):
+        return ops.repeat(inputs, self.times, axis=1)
+
+    def compute_output_shape(self, input_shape):
+        steps = None if input_shape[1] is None else input_shape[1] * self.times
+        return (input_shape[0], steps, *input_shape[2:])
+
+    def get_config(self):
+        return {**super().get_config(), "times": self.times}
+
+
+@keras.saving.register_keras_serializable(package="musiclab")
+class FoldBars(keras.layers.Layer):
+    """Put bars into the batch: ``(batch, bars * s, ...)`` -> ``(batch * bars, s, ...)``."""
+
+    def __init__(self, bars, **kwargs):
+        super().__init__(**kwargs)
+        self.bars = int(bars)
+
+    def call(self, inputs):
+        per_bar = inputs.shape[1] // self.bars
+        if per_bar == 1:
+            return ops.reshape(inputs, (-1, *inputs.shape[2:]))
+        return ops.reshape(inputs, (-1, per_bar, *inputs.shape[2:]))
+
+    def compute_output_shape(self, input_shape):
+        per_bar = input_shape[1] // self.bars
+        batch = None if input_shape[0] is None else input_shape[0] * self.bars
+        if per_bar == 1:
+            return (batch, *input_shape[2:])
+        return (batch, per_bar, *input_shape[2:])
+
+    def get_config(self):
+        return {**super().get_config(), "bars": self.bars}
+
+
+@keras.saving.register_keras_serializable(package="musiclab")
+class UnfoldBars(keras.layers.Layer):
+    """Inverse of ``FoldBars`` for sequences.
+
+    ``(batch * bars, s, f)`` -> ``(batch, bars * s, f)``.
+    """
+
+    def __init__(self, bars, **kwargs):
+        super().__init__(**kwargs)
+        self.bars = int(bars)
+
+    def call(self, inputs):
+        return ops.reshape(inputs, (-1, self.bars * inputs.shape[1], *inputs.shape[2:]))
+
+    def compute_output_shape(self, input_shape):
+        batch = None if input_shape[0] is None else input_shape[0] // self.bars
+        return (batch, self.bars * input_shape[1], *input_shape[2:])
+
+    def get_config(self):
+        return {**super().get_config(), "bars": self.bars}
 
 
 def shift_right(tokens):
