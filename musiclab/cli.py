@@ -179,8 +179,12 @@ def _train_vae(arguments):
     from musiclab.training import corpus_windows, train_vae
 
     windows = corpus_windows(arguments.corpus, bars=arguments.bars)
-    base = MelodyVAEConfig.smoke() if arguments.smoke else MelodyVAEConfig.default()
-    config = type(base)(**{**base.__dict__, "bars": arguments.bars})
+    if arguments.smoke:
+        config = MelodyVAEConfig.smoke(bars=arguments.bars)
+    else:  # a flat decoder for short melodies, a hierarchical one beyond 2 bars
+        base = MelodyVAEConfig.default() if arguments.bars <= 2 else \
+            MelodyVAEConfig.default_16_bars()
+        config = type(base)(**{**base.__dict__, "bars": arguments.bars})
     train, valid = windows["train"], windows["valid"]
     if not len(train) or not len(valid):
         raise _UsageError(f"musiclab: {arguments.corpus}: too few {arguments.bars}-bar windows "
