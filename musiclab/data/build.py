@@ -23,7 +23,7 @@ from musiclab.data.melody import DEFAULT_STEPS_PER_QUARTER, encode_melody
 from musiclab.data.report import BuildReport
 from musiclab.errors import MusicFileError, MusiclabError
 
-ENCODING_VERSION = 1
+ENCODING_VERSION = 2
 DEFAULT_MIN_BARS = 2
 
 
