@@ -26,3 +26,22 @@ def test_publish_writes_weights_config_and_card(tmp_path):
     sample = windows["test"][:4]
     np.testing.assert_allclose(shipped.predict(sample, verbose=0),
                                model.predict(sample, verbose=0), atol=1e-5)
+
+
+def test_the_shipped_model_loads_and_matches_its_card():
+    from musiclab import generation
+    from musiclab.models.melody_vae import MelodyVAEConfig
+    from musiclab.models.pretrained import PRETRAINED_ROOT, model_card, pretrained_vae
+
+    card = model_card()
+    folder = PRETRAINED_ROOT / "melody_vae_2bar"
+    assert card["command"].startswith("musiclab train vae --corpus all --bars 2")
+    assert card["size_bytes"] == (folder / "model.keras").stat().st_size <= 10_000_000
+    assert set(card["held_out"]) == {"windows", "teacher_forced_accuracy",
+                                     "free_running_accuracy", "kl_bits"}
+    config = MelodyVAEConfig.from_json((folder / "config.json").read_text())
+    assert card["config"] == json.loads(config.to_json())
+    model = pretrained_vae()
+    assert model.get_layer("encoder").input_shape[1] == config.steps
+    melodies = generation.sample(model, 2, temperature=0.5, seed=0)
+    assert melodies.shape == (2, config.steps) and (melodies >= 2).any()

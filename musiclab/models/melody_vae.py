@@ -16,6 +16,7 @@ TensorFlow and JAX backends.
 import dataclasses
 import json
 import math
+import warnings
 from pathlib import Path
 
 import keras
@@ -345,7 +346,9 @@ def load_vae(path):
     if not zipfile.is_zipfile(path):
         raise MusiclabError(f"{path}: not a .keras model file (not a zip archive)")
     try:
-        model = keras.saving.load_model(path, safe_mode=True, compile=True)
+        with warnings.catch_warnings():  # shipped models carry no optimizer state
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            model = keras.saving.load_model(path, safe_mode=True, compile=True)
     except Exception as error:
         first = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
         raise MusiclabError(f"{path}: cannot load model safely: {first}") from None
