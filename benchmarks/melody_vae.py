@@ -51,7 +51,7 @@ def held_out(model):
     print(f"  KL: {figures['kl_bits']:.1f} bits")
 
 
-def latency(model, trials):
+def latency(model, trials, label="2 bars"):
     from musiclab import generation
     from musiclab.audio import render
 
@@ -66,7 +66,7 @@ def latency(model, trials):
         if trial >= 3:
             seconds.append(time.perf_counter() - start)
     p50, p95 = statistics.median(seconds), float(np.percentile(seconds, 95))
-    print(f"slider change to playable audio, 2 bars (decode + render + WAV): "
+    print(f"slider change to playable audio, {label} (decode + render + WAV): "
           f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms over {trials} trials")
 
 
@@ -106,6 +106,11 @@ def main():
           f"({(folder / 'model.keras').stat().st_size / 1e6:.1f} MB)")
     held_out(model)
     latency(model, arguments.trials)
+    from musiclab.models.melody_vae import MelodyVAEConfig, build_vae
+
+    # latency does not depend on the weights: time the 16-bar hierarchical architecture as built
+    latency(build_vae(MelodyVAEConfig.default_16_bars(), seed=0), max(5, arguments.trials // 5),
+            label="16 bars (hierarchical, untrained)")
     throughput(arguments.steps, arguments.batch_size)
 
 
