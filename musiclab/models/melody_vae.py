@@ -67,7 +67,7 @@ class MelodyVAEConfig:
     @classmethod
     def default(cls):
         """The setting used for the shipped 2-bar model."""
-        return cls(beta=0.3)
+        return cls()
 
     @classmethod
     def default_16_bars(cls):
