@@ -4,8 +4,10 @@
     musiclab corpus build PATH_OR_NAME [--workers N] [--cache-dir DIR]
     musiclab render INPUT --out FILE.wav [--instrument NAME] [--tempo BPM]
     musiclab train vae --corpus NAME --bars 2 --steps N --out DIR
+    musiclab train wavenet [--corpus NAME | --data FILE.json] --steps N --out DIR
     musiclab generate --out DIR [--count 4] [--temperature 0.5] [--seed 0]
     musiclab interpolate A B --out DIR [--count 7]
+    musiclab sample --model DIR --out DIR [--length 128] [--temperature 1] [--primer TUNE]
 
 Bad arguments and unusable files give one line on stderr and a non-zero exit.
 """
@@ -59,6 +61,31 @@ def _parser():
     vae.add_argument("--backend", choices=["tensorflow", "jax"], default=None,
                      help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
 
+    wavenet = train_commands.add_parser("wavenet", help="a WaveNet (melody or piano roll)")
+    source = wavenet.add_mutually_exclusive_group()
+    source.add_argument("--corpus", default=None,
+                        help="collection (bach, essen, oneill, ryan, all) or folder of files "
+                             "(default: all)")
+    source.add_argument("--data", default=None,
+                        help="a piano-roll benchmark JSON file (JSB_Chorales.json, ...)")
+    wavenet.add_argument("--head", choices=["melody", "pianoroll"], default=None,
+                         help="what the model predicts (default: pianoroll with --data, "
+                              "else melody)")
+    wavenet.add_argument("--steps", type=int, required=True, help="optimisation steps in all")
+    wavenet.add_argument("--out", required=True, help="the run's folder (resumes if it has one)")
+    wavenet.add_argument("--batch-size", type=int, default=16)
+    wavenet.add_argument("--window", type=int, default=None, help="training crop length in steps")
+    wavenet.add_argument("--channels", type=int, default=None)
+    wavenet.add_argument("--dropout", type=float, default=None)
+    wavenet.add_argument("--transpose", type=int, default=None,
+                         help="random transposition of training crops, up to this many semitones")
+    wavenet.add_argument("--styles", action="store_true",
+                         help="condition on the tunes' regions (corpus only)")
+    wavenet.add_argument("--seed", type=int, default=0)
+    wavenet.add_argument("--smoke", action="store_true", help="a tiny model, for a quick check")
+    wavenet.add_argument("--backend", choices=["tensorflow", "jax"], default=None,
+                         help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
+
     generate = commands.add_parser("generate", help="sample melodies from the melody VAE")
     generate.add_argument("--out", required=True, help="folder for the MIDI and WAV files")
     generate.add_argument("--count", type=int, default=4)
@@ -76,6 +103,23 @@ def _parser():
                              help="folder with model.keras (default: the shipped model)")
         command.add_argument("--instrument", default="piano")
         command.add_argument("--tempo", type=float, default=100.0)
+
+    sample = commands.add_parser("sample",
+                                 help="sample from a trained WaveNet (or continue a tune)")
+    sample.add_argument("--model", required=True, help="a WaveNet run folder (model.keras)")
+    sample.add_argument("--out", required=True, help="folder for the MIDI and WAV files")
+    sample.add_argument("--length", type=int, default=128, help="new steps to generate")
+    sample.add_argument("--count", type=int, default=1)
+    sample.add_argument("--temperature", type=float, default=1.0)
+    sample.add_argument("--top-k", type=int, default=0, help="0 = off")
+    sample.add_argument("--top-p", type=float, default=1.0, help="1 = off (melody models)")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--primer", default=None, help="a music file or corpus tune id to continue")
+    sample.add_argument("--primer-steps", type=int, default=64,
+                        help="steps of the primer to keep before continuing")
+    sample.add_argument("--style", default=None, help="style name, for a conditioned model")
+    sample.add_argument("--instrument", default="piano")
+    sample.add_argument("--tempo", type=float, default=100.0)
 
     render = commands.add_parser("render", help="render a music file or corpus tune to WAV")
     render.add_argument("input", help="a MIDI/MusicXML/ABC file or a corpus tune id")
@@ -199,6 +243,56 @@ def _train_vae(arguments):
     return 0
 
 
+def _train_wavenet(arguments):
+    import dataclasses
+    import os
+
+    for name in ("steps", "batch_size", "window", "channels"):
+        value = getattr(arguments, name)
+        if value is not None and value < 1:
+            raise _UsageError(f"musiclab: --{name.replace('_', '-')} must be at least 1")
+    if arguments.dropout is not None and not 0 <= arguments.dropout < 1:
+        raise _UsageError("musiclab: --dropout must be in [0, 1)")
+    if arguments.transpose is not None and not 0 <= arguments.transpose <= 12:
+        raise _UsageError("musiclab: --transpose must be in 0..12")
+    if arguments.data and arguments.styles:
+        raise _UsageError("musiclab: --styles needs --corpus (benchmark files have no styles)")
+    head = arguments.head or ("pianoroll" if arguments.data else "melody")
+    if arguments.data and head != "pianoroll":
+        raise _UsageError("musiclab: --data files are piano rolls; use --head pianoroll")
+    if arguments.backend:
+        os.environ["KERAS_BACKEND"] = arguments.backend
+    from musiclab.models.wavenet import WaveNetConfig
+    from musiclab.training import corpus_pieces, train_wavenet
+
+    labels, styles, steps_per_quarter = None, (), 4
+    if arguments.data:
+        from musiclab.data.sequences import load_pianoroll_benchmark
+
+        pieces, steps_per_quarter = load_pianoroll_benchmark(arguments.data), 1
+    else:
+        pieces, labels, styles = corpus_pieces(arguments.corpus or "all", head, arguments.styles)
+    base = WaveNetConfig.smoke(head, styles) if arguments.smoke else \
+        WaveNetConfig.default(head, styles)
+    changes = {name: getattr(arguments, name) for name in ("window", "channels", "dropout",
+                                                           "transpose")
+               if getattr(arguments, name) is not None}
+    config = dataclasses.replace(base, steps_per_quarter=steps_per_quarter, **changes)
+    if not pieces["train"] or not pieces["valid"]:
+        raise _UsageError(f"musiclab: {arguments.corpus}: too few tunes to train on")
+    print(f"{len(pieces['train'])} training and {len(pieces['valid'])} validation pieces; "
+          f"receptive field {config.receptive_field} steps")
+    _, state = train_wavenet(config, pieces["train"], pieces["valid"], steps=arguments.steps,
+                             folder=arguments.out, batch_size=arguments.batch_size,
+                             train_labels=None if labels is None else labels["train"],
+                             valid_labels=None if labels is None else labels["valid"],
+                             seed=arguments.seed)
+    last = state["history"][-1]
+    print(f"step {last['step']} on {state['device']}: validation loss {last['valid_loss']:.3f} "
+          f"nats per step (best at step {state['best_step']}); model in {arguments.out}")
+    return 0
+
+
 def _vae(arguments):
     from musiclab.instruments import instrument_program
 
@@ -269,6 +363,63 @@ def _interpolate(arguments):
     return _write_melodies(path, arguments, "interpolation")
 
 
+def _sample(arguments):
+    from musiclab.instruments import instrument_program
+
+    instrument_program(arguments.instrument)
+    for name in ("length", "count", "primer_steps"):
+        if getattr(arguments, name) < 1:
+            raise _UsageError(f"musiclab: --{name.replace('_', '-')} must be at least 1")
+    if arguments.temperature < 0:
+        raise _UsageError("musiclab: --temperature must be >= 0")
+    if arguments.top_k < 0 or not 0 < arguments.top_p <= 1:
+        raise _UsageError("musiclab: --top-k must be >= 0 and --top-p in (0, 1]")
+    from musiclab import wavenet_sampling
+    from musiclab.models.wavenet import WaveNetConfig, load_wavenet
+
+    folder = Path(arguments.model)
+    model = load_wavenet(folder / "model.keras")
+    try:
+        config = WaveNetConfig.from_json((folder / "config.json").read_text())
+    except (OSError, ValueError, TypeError):
+        raise _UsageError(f"musiclab: {folder / 'config.json'}: missing or unreadable") from None
+    style = None
+    if arguments.style is not None:
+        if arguments.style not in config.styles:
+            known = ", ".join(config.styles) or "none: the model is not conditioned"
+            raise _UsageError(f"musiclab: --style: unknown style {arguments.style!r} "
+                              f"(known: {known})")
+        style = config.styles.index(arguments.style)
+    elif config.styles:
+        style = 0
+    primer = None
+    if arguments.primer:
+        primer = _primer(arguments.primer, config, arguments.primer_steps)
+    sequences = wavenet_sampling.generate(
+        model, arguments.length, arguments.temperature, arguments.top_k, arguments.top_p,
+        arguments.seed, primer, style, arguments.count)
+    options = {"instrument": arguments.instrument, "tempo": arguments.tempo,
+               "steps_per_quarter": config.steps_per_quarter}
+    from musiclab.export import export_midi, export_wav
+
+    for number, sequence in enumerate(sequences, start=1):
+        export_midi(sequence, arguments.out, f"wavenet_{number}", **options)
+        path = export_wav(sequence, arguments.out, f"wavenet_{number}", **options)
+    print(f"wrote {len(sequences)} sequences of {sequences.shape[1]} steps to {arguments.out} "
+          f"(last: {path.name}; temperature {arguments.temperature}, seed {arguments.seed})")
+    return 0
+
+
+def _primer(text, config, steps):
+    """The first ``steps`` steps of a file or corpus tune, encoded for ``config``'s head."""
+    from musiclab.data import encode_melody, encode_pianoroll
+
+    music = _load_input(text)
+    if config.head == "melody":
+        return encode_melody(music)[0][:steps]
+    return encode_pianoroll(music, config.steps_per_quarter)[:steps]
+
+
 def main(argv=None):
     """Run the command line; returns the exit status."""
     from musiclab.errors import MusiclabError
@@ -282,11 +433,15 @@ def main(argv=None):
                 return _corpus_build(arguments)
             return _corpus_bundle(arguments)
         if arguments.command == "train":
+            if arguments.model == "wavenet":
+                return _train_wavenet(arguments)
             return _train_vae(arguments)
         if arguments.command == "generate":
             return _generate(arguments)
         if arguments.command == "interpolate":
             return _interpolate(arguments)
+        if arguments.command == "sample":
+            return _sample(arguments)
         return _render(arguments)
     except _UsageError as error:
         print(str(error), file=sys.stderr)

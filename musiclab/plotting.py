@@ -44,3 +44,51 @@ def plot_pianoroll(music, ax=None, steps_per_quarter=4, title=None, beats_per_ba
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_receptive_field(dilations, kernel_size=2, ax=None, steps=None):
+    """Draw how a stack of dilated causal convolutions sees back in time (the WaveNet figure).
+
+    One row of dots per layer (input at the bottom, output on top); the lines
+    connect the last output to every step it depends on, so the highlighted dots
+    of the input row are its receptive field, ``(kernel_size - 1) * sum(dilations) + 1``.
+
+    Args:
+        dilations: one dilation per layer, e.g. ``(1, 2, 4, 8)``.
+        kernel_size: taps of each convolution.
+        ax: a matplotlib ``Axes`` (a new figure when ``None``).
+        steps: time steps drawn (default: the receptive field plus a few).
+
+    Returns:
+        The matplotlib ``Axes``.
+    """
+    import matplotlib.pyplot as plt
+
+    dilations = [int(dilation) for dilation in dilations]
+    field = (kernel_size - 1) * sum(dilations) + 1
+    steps = steps or field + 3
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 0.6 * len(dilations) + 1.2), layout="tight")
+    layers = len(dilations) + 1
+    for layer in range(layers):
+        ax.scatter(range(steps), [layer] * steps, s=10, color="0.8", zorder=1)
+    needed = {steps - 1}
+    for layer in range(layers - 1, 0, -1):  # walk down from the output
+        dilation, below = dilations[layer - 1], set()
+        for step in needed:
+            for tap in range(kernel_size):
+                source = step - tap * dilation
+                if source >= 0:
+                    below.add(source)
+                    ax.plot([source, step], [layer - 1, layer], color="#1f77b4", linewidth=0.8,
+                            zorder=2)
+        ax.scatter(sorted(needed), [layer] * len(needed), s=18, color="#1f77b4", zorder=3)
+        needed = below
+    ax.scatter(sorted(needed), [0] * len(needed), s=18, color="#d62728", zorder=3)
+    ax.set_yticks(range(layers), ["input"] + [f"dilation {d}" for d in dilations])
+    ax.set_xlabel("time step")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_title(f"receptive field: {field} steps (red)")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax

@@ -2,13 +2,14 @@
 
     TunePlayer()                    # search the bundled corpus, see and hear any tune
     LatentExplorer(model, corpus)   # hear a melody VAE's latent space
+    Sampler(model, config, corpus)  # sample from a WaveNet, continue a primer
 
-``LatentExplorer`` is imported on first use, since it loads Keras.
+``LatentExplorer`` and ``Sampler`` are imported on first use, since they load Keras.
 """
 
 from widgets.tune_player import TunePlayer, figure_png
 
-__all__ = ["LatentExplorer", "TunePlayer", "figure_png"]
+__all__ = ["LatentExplorer", "Sampler", "TunePlayer", "figure_png"]
 
 
 def __getattr__(name):
@@ -16,4 +17,8 @@ def __getattr__(name):
         from widgets.latent_explorer import LatentExplorer
 
         return LatentExplorer
+    if name == "Sampler":
+        from widgets.sampler import Sampler
+
+        return Sampler
     raise AttributeError(f"module 'widgets' has no attribute {name!r}")

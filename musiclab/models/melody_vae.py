@@ -14,22 +14,20 @@ TensorFlow and JAX backends.
 """
 
 import dataclasses
-import json
 import math
-import warnings
-from pathlib import Path
 
 import keras
 from keras import ops
 
 from musiclab.data.melody import VOCABULARY_SIZE
+from musiclab.models.common import JSONConfig, load_model_file
 
 START_TOKEN = VOCABULARY_SIZE  # decoder input before the first step
 LOG2 = math.log(2.0)
 
 
 @dataclasses.dataclass(frozen=True)
-class MelodyVAEConfig:
+class MelodyVAEConfig(JSONConfig):
     """Hyper-parameters of the melody VAE (saved as JSON beside the weights).
 
     Attributes:
@@ -87,25 +85,6 @@ class MelodyVAEConfig:
     def hierarchical(self):
         """Whether the decoder has a conductor."""
         return self.conductor_units > 0
-
-    def to_json(self):
-        return json.dumps(dataclasses.asdict(self), indent=1)
-
-    @classmethod
-    def from_json(cls, text):
-        """Parse a config; unknown or missing fields give a ``ValueError`` naming them."""
-        data = json.loads(text)
-        known = {field.name for field in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"config: unknown fields {unknown}")
-        return cls(**data)
-
-    def save(self, folder):
-        """Write ``folder/config.json`` atomically. Returns the path."""
-        from musiclab.files import atomic_write_text
-
-        return atomic_write_text(Path(folder) / "config.json", self.to_json())
 
 
 @keras.saving.register_keras_serializable(package="musiclab")
@@ -330,29 +309,7 @@ class ShiftRight(keras.layers.Layer):
 def load_vae(path):
     """Load a melody VAE saved with ``model.save(path)``, in Keras safe mode.
 
-    Safe mode refuses to deserialise Python code (``Lambda`` layers, pickles),
-    so a foreign or tampered file cannot run code.
-
     Raises:
         MusiclabError: naming the file when it is missing, corrupt, unsafe or not a melody VAE.
     """
-    import zipfile
-
-    from musiclab.errors import MusiclabError
-
-    path = Path(path)
-    if not path.is_file():
-        raise MusiclabError(f"{path}: no such model file")
-    if not zipfile.is_zipfile(path):
-        raise MusiclabError(f"{path}: not a .keras model file (not a zip archive)")
-    try:
-        with warnings.catch_warnings():  # shipped models carry no optimizer state
-            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-            model = keras.saving.load_model(path, safe_mode=True, compile=True)
-    except Exception as error:
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
-        raise MusiclabError(f"{path}: cannot load model safely: {first}") from None
-    names = {layer.name for layer in model.layers}
-    if not {"encoder", "decoder", "sampling"} <= names:
-        raise MusiclabError(f"{path}: not a musiclab melody VAE (layers: {sorted(names)[:6]})")
-    return model
+    return load_model_file(path, ("encoder", "decoder", "sampling"), "melody VAE")

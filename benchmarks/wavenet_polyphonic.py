@@ -1,0 +1,113 @@
+"""WaveNet on the polyphonic-music benchmarks: test-split frame NLL vs the TCN paper.
+
+Trains a piano-roll WaveNet on ``JSB_Chorales.json`` and/or ``Nottingham.json``
+(Boulanger-Lewandowski et al. 2012) within a time budget, keeps the checkpoint
+with the best validation NLL, and prints its test-split frame NLL (the sum over
+the 88 keys of the binary cross-entropy in nats, averaged over every time step of
+the split, first steps included) next to the published LSTM/GRU/TCN figures.
+
+    python benchmarks/wavenet_polyphonic.py ../shared/data/poly-music --minutes 20
+    python benchmarks/wavenet_polyphonic.py ../shared/data/poly-music --quick   # CI check
+
+The data folder is an argument: musiclab itself never needs these files.
+"""
+
+import argparse
+import dataclasses
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PUBLISHED = {  # Bai, Kolter, Koltun 2018, table 3 (test frame NLL)
+    "jsb": {"LSTM": 8.45, "GRU": 8.43, "TCN": 8.10},
+    "nottingham": {"LSTM": 3.29, "GRU": 3.46, "TCN": 3.07},
+}
+FILES = {"jsb": "JSB_Chorales.json", "nottingham": "Nottingham.json"}
+
+
+def settings(dataset, quick=False):
+    """The WaveNet configuration used for a dataset."""
+    from musiclab.models.wavenet import WaveNetConfig
+
+    if dataset == "jsb":  # quarter notes, 60 steps a piece: small model, strong regularisation
+        config = WaveNetConfig(head="pianoroll", channels=64, skip_channels=128,
+                               dilations=(1, 2, 4, 8, 16, 1, 2, 4, 8, 16), dropout=0.3,
+                               window=160, transpose=6, steps_per_quarter=1,
+                               decay_steps=12_000)
+    else:  # eighth notes, 250 steps a piece
+        config = WaveNetConfig(head="pianoroll", channels=64, skip_channels=128,
+                               dilations=(1, 2, 4, 8, 16, 32, 1, 2, 4, 8, 16, 32), dropout=0.2,
+                               window=256, transpose=4, steps_per_quarter=2,
+                               decay_steps=8_000)
+    if quick:
+        config = dataclasses.replace(config, channels=16, skip_channels=16,
+                                     dilations=(1, 2, 4), decay_steps=0)
+    return config
+
+
+def run(dataset, data_folder, minutes, steps, folder, batch_size, quick):
+    from musiclab.data.sequences import load_pianoroll_benchmark
+    from musiclab.evaluation import sequence_scores
+    from musiclab.models.wavenet import load_wavenet
+    from musiclab.training import train_wavenet
+
+    data = load_pianoroll_benchmark(Path(data_folder) / FILES[dataset])
+    if quick:
+        data = {split: pieces[:20] for split, pieces in data.items()}
+    config = settings(dataset, quick)
+    started = time.perf_counter()
+    _, state = train_wavenet(config, data["train"], data["valid"], steps=steps, folder=folder,
+                             batch_size=batch_size, checkpoint_every=50 if quick else 250,
+                             progress=False, time_limit=minutes * 60)
+    best = load_wavenet(Path(folder) / "best.keras")
+    test = sequence_scores(best, data["test"])
+    return {
+        "dataset": dataset, "test_frame_nll": round(test["frame_nll"], 3),
+        "test_steps": test["steps"], "best_step": state["best_step"],
+        "steps_done": state["steps_done"],
+        "training_seconds": round(state["history"][-1]["seconds"]),
+        "seconds_this_session": round(time.perf_counter() - started),
+        "device": state["device"], "receptive_field": config.receptive_field,
+        "settings": {key: value for key, value in dataclasses.asdict(config).items()
+                     if key not in ("styles", "style_dim", "head")},
+        "published": PUBLISHED[dataset], "quick": quick,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", help="folder with JSB_Chorales.json and Nottingham.json")
+    parser.add_argument("--dataset", choices=["jsb", "nottingham", "both"], default="both")
+    parser.add_argument("--minutes", type=float, default=20.0, help="training budget per dataset")
+    parser.add_argument("--steps", type=int, default=100_000, help="at most this many steps")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--out", default=None, help="run folders go here (default: temporary)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a tiny model on 20 pieces for 100 steps (checks the pipeline)")
+    parser.add_argument("--json", default=None, help="also write the results to this file")
+    arguments = parser.parse_args(argv)
+    if arguments.quick:
+        arguments.steps, arguments.minutes = min(arguments.steps, 100), min(arguments.minutes, 2)
+    datasets = ["jsb", "nottingham"] if arguments.dataset == "both" else [arguments.dataset]
+    results = []
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(arguments.out or scratch)
+        for dataset in datasets:
+            result = run(dataset, arguments.data, arguments.minutes, arguments.steps,
+                         root / dataset, arguments.batch_size, arguments.quick)
+            results.append(result)
+            published = "  ".join(f"{name} {value:.2f}"
+                                  for name, value in result["published"].items())
+            print(f"{dataset:10} test frame NLL {result['test_frame_nll']:.3f} "
+                  f"(best of {result['steps_done']} steps at step {result['best_step']}, "
+                  f"{result['training_seconds']} s on {result['device']}, receptive field "
+                  f"{result['receptive_field']})   published: {published}", flush=True)
+    if arguments.json:
+        Path(arguments.json).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

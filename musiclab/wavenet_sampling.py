@@ -1,0 +1,259 @@
+"""Sampling from a WaveNet, one step at a time: naive and cached ("fast WaveNet").
+
+Naive sampling runs the whole network over the last ``receptive_field`` steps
+for every new step, recomputing everything it computed the step before. Cached
+sampling (Paine et al. 2016, "Fast Wavenet Generation") keeps, for every block,
+a queue of the inputs that block will need again (its last
+``(kernel_size - 1) * dilation`` inputs), so each new step costs one pass through
+the layers on one time step. Both give the same notes for the same seed.
+
+Sampling controls: ``temperature`` (0 picks the most likely choice), ``top_k``
+(only the ``k`` most likely tokens, or for a piano roll only the ``k`` most
+likely keys of a frame, may be chosen), ``top_p`` (nucleus: the fewest tokens
+whose probabilities reach ``p``; melody head only), ``seed``, ``length``, a
+``primer`` to continue, and a ``style`` for a conditioned model.
+"""
+
+import weakref
+
+import numpy as np
+from keras import ops
+
+from musiclab.data.melody import VOCABULARY_SIZE
+from musiclab.models.wavenet import KEYS, START_TOKEN, blocks, receptive_field
+
+_STEP_MODELS = weakref.WeakKeyDictionary()
+_COMPILED = weakref.WeakKeyDictionary()
+
+
+def compiled_call(network):
+    """``network``'s inference pass as one compiled function of a list of arrays.
+
+    The one backend-specific piece of sampling: a jitted ``stateless_call`` on JAX,
+    an XLA-compiled ``tf.function`` on TensorFlow (``predict_on_batch`` elsewhere).
+    Calling through ``predict_on_batch`` costs about a millisecond of bookkeeping per
+    call, which would hide the cost of the computation itself. Outputs stay on the
+    backend (tensors) so that queues can be passed back without copies; convert
+    the logits with ``numpy.asarray``.
+    """
+    if network in _COMPILED:
+        return _COMPILED[network]
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        trainable = [variable.value for variable in network.trainable_variables]
+        fixed = [variable.value for variable in network.non_trainable_variables]
+        jitted = jax.jit(lambda inputs: network.stateless_call(trainable, fixed, inputs)[0])
+
+        def call(inputs):
+            return jitted(inputs)
+    elif backend == "tensorflow":
+        import tensorflow as tf
+
+        function = tf.function(lambda inputs: network(inputs, training=False),
+                               jit_compile=True, reduce_retracing=True)
+
+        def call(inputs):
+            return function(inputs)
+    else:
+        def call(inputs):
+            return network.predict_on_batch(inputs)
+    _COMPILED[network] = call
+    return call
+
+
+def _head(model):
+    return "melody" if model.get_layer("logits").units == VOCABULARY_SIZE else "pianoroll"
+
+
+def _conditioned(model):
+    return any(layer.name == "style_embedding" for layer in model.layers)
+
+
+def step_model(model):
+    """A one-step model sharing ``model``'s weights, with each block's input queue.
+
+    Inputs: ``[previous, (style,) *queues]``: the previous token ``(batch,)`` or frame
+    ``(batch, 88)``, the style ``(batch,)`` for a conditioned model, and one queue
+    ``(batch, history_i, channels)`` per block (its past inputs, oldest first).
+
+    Returns:
+        A Keras model giving ``[logits (batch, outputs), *new_queues]``.
+    """
+    if model in _STEP_MODELS:
+        return _STEP_MODELS[model]
+    import keras
+
+    channels = model.get_layer("input_projection").output.shape[-1]
+    if _head(model) == "melody":
+        previous = keras.Input((), dtype="int32", name="previous")
+        expanded = keras.layers.Reshape((1,))(previous)
+    else:
+        previous = keras.Input((KEYS,), name="previous")
+        expanded = keras.layers.Reshape((1, KEYS))(previous)
+    x = model.get_layer("input_projection")(expanded)
+    inputs, style = [previous], None
+    if _conditioned(model):
+        label = keras.Input((), dtype="int32", name="style")
+        inputs.append(label)
+        style = model.get_layer("style_embedding")(label)
+    skips, queues_out = [], []
+    for block in blocks(model):
+        queue = keras.Input((block.history, channels), name=f"queue_{block.name}")
+        inputs.append(queue)
+        window = keras.layers.Concatenate(axis=1)([queue, x])
+        x, skip = block([window, style] if style is not None else window, causal=False)
+        skips.append(skip)
+        queues_out.append(window[:, 1:])
+    total = keras.layers.Add()(skips) if len(skips) > 1 else skips[0]
+    hidden = model.get_layer("post")(ops.relu(total))
+    logits = model.get_layer("logits")(hidden)
+    result = keras.Model(inputs, [logits[:, 0], *queues_out], name="wavenet_step")
+    _STEP_MODELS[model] = result
+    return result
+
+
+def choose(logits, temperature, top_k, top_p, rng, head):
+    """Pick the next step from logits.
+
+    Args:
+        logits: ``(batch, 90)`` (melody) or ``(batch, 88)`` (piano roll).
+        temperature, top_k, top_p: sampling controls (see the module docstring).
+        rng: a ``numpy.random.Generator``.
+        head: ``"melody"`` or ``"pianoroll"``.
+
+    Returns:
+        int32 tokens ``(batch,)`` or float32 frames ``(batch, 88)`` of 0/1.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    uniform = rng.random(logits.shape[0] if head == "melody" else logits.shape)
+    if head == "pianoroll":
+        if temperature == 0:
+            sounding = logits > 0
+        else:
+            sounding = uniform < 1.0 / (1.0 + np.exp(-logits / temperature))
+        if top_k:
+            rank = np.argsort(np.argsort(-logits, axis=-1), axis=-1)
+            sounding &= rank < top_k
+        return sounding.astype(np.float32)
+    if temperature == 0:
+        return logits.argmax(axis=-1).astype(np.int32)
+    scaled = logits / temperature
+    if top_k:
+        kth = np.sort(scaled, axis=-1)[:, -top_k][:, None]
+        scaled = np.where(scaled < kth, -np.inf, scaled)
+    probabilities = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+    probabilities /= probabilities.sum(axis=-1, keepdims=True)
+    if top_p < 1.0:
+        order = np.argsort(-probabilities, axis=-1)
+        ranked = np.take_along_axis(probabilities, order, axis=-1)
+        keep_ranked = np.cumsum(ranked, axis=-1) - ranked < top_p
+        keep = np.zeros_like(keep_ranked)
+        np.put_along_axis(keep, order, keep_ranked, axis=-1)
+        probabilities = np.where(keep, probabilities, 0.0)
+        probabilities /= probabilities.sum(axis=-1, keepdims=True)
+    cumulative = np.cumsum(probabilities, axis=-1)
+    chosen = (cumulative < uniform[:, None] * cumulative[:, -1:]).sum(axis=-1)
+    return np.minimum(chosen, VOCABULARY_SIZE - 1).astype(np.int32)
+
+
+def _check(model, length, temperature, top_k, top_p, primer, style, count):
+    head = _head(model)
+    if length < 1:
+        raise ValueError(f"length: must be at least 1, got {length}")
+    if count < 1:
+        raise ValueError(f"count: must be at least 1, got {count}")
+    if temperature < 0:
+        raise ValueError(f"temperature: must be >= 0, got {temperature}")
+    if top_k < 0:
+        raise ValueError(f"top_k: must be >= 0 (0 = off), got {top_k}")
+    if not 0 < top_p <= 1:
+        raise ValueError(f"top_p: must be in (0, 1], got {top_p}")
+    if top_p < 1 and head == "pianoroll":
+        raise ValueError("top_p: applies to the melody head only (a piano roll's keys are "
+                         "independent); use top_k to limit the keys of a frame")
+    if _conditioned(model):
+        styles = model.get_layer("style_embedding").input_dim
+        if style is None or not 0 <= int(style) < styles:
+            raise ValueError(f"style: this model is conditioned on {styles} styles; "
+                             f"give an index in [0, {styles}), got {style}")
+    elif style is not None:
+        raise ValueError("style: this model is not conditioned on a style")
+    if primer is None:
+        primer = np.zeros((0,) if head == "melody" else (0, KEYS))
+    primer = np.asarray(primer)
+    if head == "melody":
+        if primer.ndim != 1 or (primer.size and (primer.min() < 0
+                                                 or primer.max() >= VOCABULARY_SIZE)):
+            raise ValueError(f"primer: expected melody tokens (steps,) in [0, {VOCABULARY_SIZE})"
+                             f", got shape {primer.shape}")
+    elif primer.ndim != 2 or primer.shape[1] != KEYS:
+        raise ValueError(f"primer: expected a piano roll (steps, 88), got shape {primer.shape}")
+    return head, primer
+
+
+def generate(model, length, temperature=1.0, top_k=0, top_p=1.0, seed=0, primer=None,
+             style=None, count=1, method="cached"):
+    """Sample ``length`` new steps, after an optional primer.
+
+    Args:
+        model: a WaveNet from ``musiclab.models.wavenet``.
+        length: new steps to generate.
+        temperature: 0 picks the most likely; higher values sample more freely.
+        top_k: 0 (off) or the number of tokens (melody) / keys per frame (piano roll) allowed.
+        top_p: nucleus sampling threshold in (0, 1]; 1 is off (melody head only).
+        seed: seed of the sampling; the same seed gives the same notes.
+        primer: melody tokens ``(steps,)`` or a piano roll ``(steps, 88)`` to continue.
+        style: the style index, for a conditioned model.
+        count: how many sequences, sampled together.
+        method: ``"cached"`` (one pass per step) or ``"naive"`` (recompute the receptive field).
+
+    Returns:
+        int16 tokens ``(count, primer + length)`` or bool piano rolls
+        ``(count, primer + length, 88)``: the primer followed by the new steps.
+    """
+    head, primer = _check(model, length, temperature, top_k, top_p, primer, style, count)
+    if method not in ("cached", "naive"):
+        raise ValueError(f"method: 'cached' or 'naive', got {method!r}")
+    rng = np.random.default_rng(seed)
+    total = len(primer) + length
+    shape = (count, total) if head == "melody" else (count, total, KEYS)
+    sequence = np.zeros(shape, np.int32 if head == "melody" else np.float32)
+    sequence[:, :len(primer)] = primer
+    styles = None if style is None else np.full((count,), int(style), np.int32)
+    if method == "cached":
+        _generate_cached(model, sequence, len(primer), styles, temperature, top_k, top_p, rng,
+                         head)
+    else:
+        _generate_naive(model, sequence, len(primer), styles, temperature, top_k, top_p, rng,
+                        head)
+    return sequence.astype(np.int16) if head == "melody" else sequence.astype(bool)
+
+
+def _generate_cached(model, sequence, primed, styles, temperature, top_k, top_p, rng, head):
+    step = compiled_call(step_model(model))
+    channels = model.get_layer("input_projection").output.shape[-1]
+    count = len(sequence)
+    queues = [np.zeros((count, block.history, channels), np.float32) for block in blocks(model)]
+    previous = (np.full((count,), START_TOKEN, np.int32) if head == "melody"
+                else np.zeros((count, KEYS), np.float32))
+    for index in range(sequence.shape[1]):
+        inputs = [previous] + ([styles] if styles is not None else []) + queues
+        logits, *queues = step(inputs)
+        if index >= primed:
+            sequence[:, index] = choose(logits, temperature, top_k, top_p, rng, head)
+        previous = sequence[:, index]
+
+
+def _generate_naive(model, sequence, primed, styles, temperature, top_k, top_p, rng, head):
+    width = min(receptive_field(model) + 1, sequence.shape[1])
+    network = compiled_call(model)
+    for index in range(primed, sequence.shape[1]):
+        first = max(0, index + 1 - width)
+        window = sequence[:, first:first + width]
+        inputs = window if styles is None else [window, styles]
+        logits = np.asarray(network(inputs))[:, index - first]
+        sequence[:, index] = choose(logits, temperature, top_k, top_p, rng, head)

@@ -1,0 +1,180 @@
+"""``Sampler``: generate with a WaveNet: temperature, top-k/top-p, style, primer, length, seed."""
+
+import tempfile
+from pathlib import Path
+
+import ipywidgets
+import numpy as np
+
+from musiclab import wavenet_sampling
+from musiclab.audio import render
+from musiclab.notation import score_svg
+from musiclab.plotting import plot_pianoroll
+from widgets.tune_player import figure_png
+
+MAX_MATCHES = 200
+NO_PRIMER = -1
+UPLOADED = -2
+
+
+class Sampler(ipywidgets.VBox):
+    """Sample from a WaveNet, optionally continuing a primer, and hear the result.
+
+    Args:
+        model: a WaveNet from ``musiclab.models.wavenet``.
+        config: its ``WaveNetConfig`` (style names, time resolution).
+        corpus: a ``Corpus`` whose tunes can be primers (default: none but uploads).
+        tempo: quarter notes per minute.
+        instrument: GM instrument.
+
+    Attributes:
+        temperature (FloatSlider), top_k (IntSlider), top_p (FloatSlider),
+        style (Dropdown, disabled for an unconditioned model), search (Text),
+        primer (Dropdown), upload (FileUpload), primer_steps, length (IntSlider),
+        seed (IntText), generate_button (Button); and what it shows: status (HTML),
+        audio (Audio), roll (Image), score (HTML). ``result`` holds the last output
+        (primer included) and ``primed`` its number of primer steps.
+    """
+
+    def __init__(self, model, config, corpus=None, tempo=100, instrument="piano"):
+        self.model, self.config, self.corpus = model, config, corpus
+        self.tempo, self.instrument = tempo, instrument
+        self.result, self.primed, self._uploaded = None, 0, None
+        melody = config.head == "melody"
+        self.temperature = ipywidgets.FloatSlider(1.0, min=0.0, max=2.0, step=0.05,
+                                                  description="temperature")
+        self.top_k = ipywidgets.IntSlider(0, min=0, max=30, description="top-k (0 off)")
+        self.top_p = ipywidgets.FloatSlider(1.0, min=0.05, max=1.0, step=0.05,
+                                            description="top-p", disabled=not melody)
+        styles = list(config.styles) or ["(not conditioned)"]
+        self.style = ipywidgets.Dropdown(options=styles, value=styles[0], description="style",
+                                         disabled=not config.styles)
+        self.search = ipywidgets.Text(placeholder="search primer tunes", description="Search")
+        self.primer = ipywidgets.Dropdown(description="primer", layout={"width": "60%"})
+        self.upload = ipywidgets.FileUpload(accept=".mid,.midi,.xml,.musicxml,.mxl,.abc",
+                                            multiple=False, description="Upload primer")
+        per_bar = 4 * config.steps_per_quarter
+        self.primer_steps = ipywidgets.IntSlider(4 * per_bar, min=1, max=16 * per_bar,
+                                                 description="primer steps")
+        self.length = ipywidgets.IntSlider(8 * per_bar, min=per_bar, max=64 * per_bar,
+                                           step=per_bar, description="new steps")
+        self.seed = ipywidgets.IntText(0, description="seed")
+        self.generate_button = ipywidgets.Button(description="Generate", button_style="primary")
+        self.status, self.score = ipywidgets.HTML(), ipywidgets.HTML()
+        self.roll = ipywidgets.Image(format="png")
+        self.audio = ipywidgets.Audio(format="wav", autoplay=False, loop=False)
+        self.search.observe(self._refilter, names="value")
+        self.upload.observe(self._uploaded_file, names="value")
+        self.generate_button.on_click(lambda button: self.generate())
+        self._refilter()
+        super().__init__([
+            ipywidgets.HBox([self.temperature, self.top_k, self.top_p]),
+            ipywidgets.HBox([self.style, self.length, self.seed]),
+            ipywidgets.HBox([self.search, self.upload]),
+            ipywidgets.HBox([self.primer, self.primer_steps]),
+            self.generate_button, self.status, self.audio, self.roll, self.score,
+        ])
+
+    def _refilter(self, change=None):
+        options = [("(none: start from silence)", NO_PRIMER)]
+        if self._uploaded is not None:
+            options.append((f"uploaded: {self._uploaded[0]}", UPLOADED))
+        if self.corpus is not None:
+            text = self.search.value.strip().lower()
+            titles = self.corpus.metadata["title"]
+            ids = self.corpus.metadata["id"]
+            matches = [index for index in range(len(self.corpus))
+                       if text in f"{titles[index]} {ids[index]}".lower()][:MAX_MATCHES]
+            options += [(f"{titles[index] or ids[index]}", index) for index in matches]
+        current = self.primer.value
+        self.primer.options = options
+        self.primer.value = current if current in [value for _, value in options] else \
+            options[0][1]
+
+    def _uploaded_file(self, change=None):
+        """Parse an uploaded file as a primer; a bad file is reported in the status line."""
+        from musiclab.data import load_file
+
+        files = self.upload.value
+        if not files:
+            return
+        item = files[0] if isinstance(files, list | tuple) else next(iter(files.values()))
+        name = item["name"] if isinstance(item, dict) else item.name
+        content = bytes(item["content"] if isinstance(item, dict) else item.content)
+        try:
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / Path(name).name
+                path.write_bytes(content)
+                try:
+                    music = load_file(path)
+                except Exception as error:  # name the file as the user knows it
+                    raise ValueError(str(error).replace(str(path), name)) from None
+            self._uploaded = (name, self._encode(music))
+            self._refilter()
+            self.primer.value = UPLOADED
+            self.status.value = f"uploaded {name}"
+        except Exception as error:  # shown in the widget, never raised into the kernel
+            self._show_error(f"Could not use {name}", error)
+
+    def _encode(self, music):
+        from musiclab.data import encode_melody, encode_pianoroll
+
+        if self.config.head == "melody":
+            return encode_melody(music)[0]
+        return encode_pianoroll(music, self.config.steps_per_quarter)
+
+    def primer_sequence(self):
+        """The chosen primer, cut to ``primer_steps`` (``None`` without one)."""
+        choice = self.primer.value
+        if choice == NO_PRIMER or choice is None:
+            return None
+        if choice == UPLOADED:
+            sequence = self._uploaded[1]
+        elif self.config.head == "melody":
+            sequence = self.corpus.tune_tokens(choice)
+        elif self.config.steps_per_quarter == self.corpus.steps_per_quarter:
+            sequence = self.corpus.pianoroll(choice)
+        else:
+            stream = (self.corpus.satb_stream(choice) if self.corpus.tune_satb(choice)
+                      is not None else self.corpus.stream(choice))
+            sequence = self._encode(stream)
+        return np.asarray(sequence)[:self.primer_steps.value]
+
+    def generate(self):
+        """Sample with the current settings, then show and play the result.
+
+        Returns:
+            The generated sequence (primer included), or ``None`` after an error,
+            which is shown in the widget.
+        """
+        try:
+            self.status.value = "generating..."
+            primer = self.primer_sequence()
+            style = self.config.styles.index(self.style.value) if self.config.styles else None
+            self.result = wavenet_sampling.generate(
+                self.model, self.length.value, self.temperature.value, self.top_k.value,
+                self.top_p.value if self.config.head == "melody" else 1.0, int(self.seed.value),
+                primer, style)[0]
+            self.primed = 0 if primer is None else len(primer)
+            per_quarter = self.config.steps_per_quarter
+            sound = render(self.result, instrument=self.instrument, tempo=self.tempo,
+                           steps_per_quarter=per_quarter)
+            self.audio.value = sound.inline()
+            self.roll.value = figure_png(lambda ax: self._draw(ax, per_quarter))
+            self.score.value = score_svg(self.result, steps_per_quarter=per_quarter)
+            self.status.value = (f"{self.primed} primer steps + {self.length.value} new steps · "
+                                 f"{sound.duration:.1f} s")
+            return self.result
+        except Exception as error:  # shown in the widget, never raised into the kernel
+            self._show_error("Could not generate", error)
+            return None
+
+    def _draw(self, ax, per_quarter):
+        plot_pianoroll(self.result, ax=ax, steps_per_quarter=per_quarter)
+        if self.primed:
+            ax.axvline(self.primed / per_quarter, color="#d62728", linewidth=1.5)
+            ax.set_title("primer | continuation", fontsize=9)
+
+    def _show_error(self, what, error):
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        self.status.value = f"<span style='color:#b00020'>{what}: {message}</span>"
