@@ -7,6 +7,7 @@ the 88 keys of the binary cross-entropy in nats, averaged over every time step o
 the split, first steps included) next to the published LSTM/GRU/TCN figures.
 
     python benchmarks/wavenet_polyphonic.py ../shared/data/poly-music --minutes 20
+    python benchmarks/wavenet_polyphonic.py ../shared/data/poly-music --ensemble 4
     python benchmarks/wavenet_polyphonic.py ../shared/data/poly-music --quick   # CI check
 
 The data folder is an argument: musiclab itself never needs these files.
@@ -47,7 +48,8 @@ def settings(dataset, quick=False):
     return config
 
 
-def run(dataset, data_folder, minutes, steps, folder, batch_size, quick):
+def run(dataset, data_folder, minutes, steps, folder, batch_size, quick, ensemble=1):
+    """Train ``ensemble`` models (different seeds), ``minutes / ensemble`` each; score them."""
     from musiclab.data.sequences import load_pianoroll_benchmark
     from musiclab.evaluation import sequence_scores
     from musiclab.models.wavenet import load_wavenet
@@ -58,18 +60,27 @@ def run(dataset, data_folder, minutes, steps, folder, batch_size, quick):
         data = {split: pieces[:20] for split, pieces in data.items()}
     config = settings(dataset, quick)
     started = time.perf_counter()
-    _, state = train_wavenet(config, data["train"], data["valid"], steps=steps, folder=folder,
-                             batch_size=batch_size, checkpoint_every=50 if quick else 250,
-                             progress=False, time_limit=minutes * 60)
-    best = load_wavenet(Path(folder) / "best.keras")
-    test = sequence_scores(best, data["test"])
+    members, states = [], []
+    for member in range(ensemble):
+        run_folder = Path(folder) / f"member_{member}"
+        _, state = train_wavenet(config, data["train"], data["valid"], steps=steps,
+                                 folder=run_folder, batch_size=batch_size,
+                                 checkpoint_every=50 if quick else 250, progress=False,
+                                 seed=member, time_limit=minutes * 60 / ensemble)
+        members.append(load_wavenet(run_folder / "best.keras"))
+        states.append(state)
+    singles = [round(sequence_scores(model, data["test"])["frame_nll"], 3) for model in members]
+    test = sequence_scores(members, data["test"])
+    valid = sequence_scores(members, data["valid"])
     return {
         "dataset": dataset, "test_frame_nll": round(test["frame_nll"], 3),
-        "test_steps": test["steps"], "best_step": state["best_step"],
-        "steps_done": state["steps_done"],
-        "training_seconds": round(state["history"][-1]["seconds"]),
+        "valid_frame_nll": round(valid["frame_nll"], 3), "members_test_frame_nll": singles,
+        "test_steps": test["steps"], "best_steps": [state["best_step"] for state in states],
+        "steps_done": [state["steps_done"] for state in states],
+        "training_seconds": round(sum(state["history"][-1]["seconds"] for state in states)),
         "seconds_this_session": round(time.perf_counter() - started),
-        "device": state["device"], "receptive_field": config.receptive_field,
+        "device": states[0]["device"], "receptive_field": config.receptive_field,
+        "ensemble": ensemble,
         "settings": {key: value for key, value in dataclasses.asdict(config).items()
                      if key not in ("styles", "style_dim", "head")},
         "published": PUBLISHED[dataset], "quick": quick,
@@ -84,6 +95,9 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=100_000, help="at most this many steps")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--out", default=None, help="run folders go here (default: temporary)")
+    parser.add_argument("--ensemble", type=int, default=1,
+                        help="train this many models in the budget and average their "
+                             "probabilities")
     parser.add_argument("--quick", action="store_true",
                         help="a tiny model on 20 pieces for 100 steps (checks the pipeline)")
     parser.add_argument("--json", default=None, help="also write the results to this file")
@@ -96,14 +110,18 @@ def main(argv=None):
         root = Path(arguments.out or scratch)
         for dataset in datasets:
             result = run(dataset, arguments.data, arguments.minutes, arguments.steps,
-                         root / dataset, arguments.batch_size, arguments.quick)
+                         root / dataset, arguments.batch_size, arguments.quick,
+                         arguments.ensemble)
             results.append(result)
             published = "  ".join(f"{name} {value:.2f}"
                                   for name, value in result["published"].items())
-            print(f"{dataset:10} test frame NLL {result['test_frame_nll']:.3f} "
-                  f"(best of {result['steps_done']} steps at step {result['best_step']}, "
-                  f"{result['training_seconds']} s on {result['device']}, receptive field "
-                  f"{result['receptive_field']})   published: {published}", flush=True)
+            members = "" if arguments.ensemble == 1 else \
+                f"ensemble of {arguments.ensemble}, members {result['members_test_frame_nll']}, "
+            print(f"{dataset:10} test frame NLL {result['test_frame_nll']:.3f} ({members}"
+                  f"steps {result['steps_done']}, best at {result['best_steps']}, "
+                  f"{result['training_seconds']} s of training on {result['device']}, "
+                  f"receptive field {result['receptive_field']})   published: {published}",
+                  flush=True)
     if arguments.json:
         Path(arguments.json).write_text(json.dumps(results, indent=1))
     return 0

@@ -45,7 +45,8 @@ def evaluate_vae(model, tokens, batch_size=256):
 
 
 def sequence_scores(model, pieces, labels=None, batch_size=16):
-    """Held-out scores of a WaveNet on whole pieces, every step predicted from the steps before.
+    """Held-out scores of a WaveNet (or an ensemble) on whole pieces, every step predicted
+    from the steps before.
 
     For a piano-roll model, ``frame_nll`` is the frame-level negative log-likelihood
     of the polyphonic-music benchmarks (Boulanger-Lewandowski et al. 2012; the TCN
@@ -56,7 +57,8 @@ def sequence_scores(model, pieces, labels=None, batch_size=16):
     token is right).
 
     Args:
-        model: a WaveNet.
+        model: a WaveNet, or a list of WaveNets with the same head: an ensemble whose
+            probabilities are averaged.
         pieces: list of melodies ``(steps,)`` or piano rolls ``(steps, 88)``.
         labels: style labels ``(len(pieces),)`` for a conditioned model.
         batch_size: pieces per pass.
@@ -65,25 +67,41 @@ def sequence_scores(model, pieces, labels=None, batch_size=16):
         A dict with ``steps`` and the scores above.
     """
     from musiclab.data.sequences import padded_batches
-    from musiclab.models.wavenet import frame_negative_log_likelihood
 
+    models = list(model) if isinstance(model, list | tuple) else [model]
     if not len(pieces):
         raise ValueError("pieces: nothing to evaluate")
     roll = np.asarray(pieces[0]).ndim == 2
     total, steps, correct = 0.0, 0, 0
     for sequences, mask, batch_labels in padded_batches(pieces, batch_size, labels=labels):
         inputs = sequences if batch_labels is None else [sequences, batch_labels]
-        logits = model.predict_on_batch(inputs)
+        outputs = [np.asarray(member.predict_on_batch(inputs), np.float64) for member in models]
         if roll:
-            losses = ops.convert_to_numpy(frame_negative_log_likelihood(sequences, logits))
+            losses = -_log_mean_exp([_key_log_likelihood(logits, sequences)
+                                     for logits in outputs]).sum(axis=-1)
         else:
-            logits = np.asarray(logits, np.float64)
-            shifted = logits - logits.max(axis=-1, keepdims=True)
-            log_probabilities = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+            log_probabilities = _log_mean_exp([_log_softmax(logits) for logits in outputs])
             losses = -np.take_along_axis(log_probabilities, sequences[..., None], -1)[..., 0]
-            correct += int(((logits.argmax(axis=-1) == sequences) * mask).sum())
+            correct += int(((log_probabilities.argmax(axis=-1) == sequences) * mask).sum())
         total += float((losses * mask).sum())
         steps += int(mask.sum())
     if roll:
         return {"steps": steps, "frame_nll": total / steps}
     return {"steps": steps, "token_nll": total / steps, "accuracy": correct / steps}
+
+
+def _key_log_likelihood(logits, keys):
+    """Log-probability of each key's state (on or off) under ``sigmoid(logits)``."""
+    return -(np.maximum(logits, 0) - logits * keys + np.log1p(np.exp(-np.abs(logits))))
+
+
+def _log_softmax(logits):
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def _log_mean_exp(values):
+    """log(mean(exp(values))) over the first axis: averaging probabilities in log space."""
+    stacked = np.stack(values)
+    top = stacked.max(axis=0)
+    return top + np.log(np.exp(stacked - top).mean(axis=0))

@@ -132,7 +132,7 @@ def mean_kl_bits(model, tokens, batch_size=256):
 
 def run_training(folder, config, build, load, train_batch, validate, steps,
                  checkpoint_every=200, seed=0, progress=True, show=(), on_checkpoint=None,
-                 time_limit=None):
+                 time_limit=None, on_save=None):
     """The loop every musiclab model trains with: checkpoints, resume, NaN stop, history.
 
     Args:
@@ -150,6 +150,8 @@ def run_training(folder, config, build, load, train_batch, validate, steps,
         on_checkpoint: optional ``(model, entry) -> None`` called after each checkpoint.
         time_limit: optional seconds of training (all sessions of the run together)
             after which it stops at the next checkpoint; calling again resumes.
+        on_save: optional ``(model, folder) -> None`` that writes more state (e.g. optimiser
+            variables a ``.keras`` file does not hold) after each checkpoint.
 
     Returns:
         ``(model, state)``; ``state`` has ``steps_done``, ``history``, ``device``, and
@@ -204,6 +206,8 @@ def run_training(folder, config, build, load, train_batch, validate, steps,
         state["history"].append(entry)
         bar.set_postfix({key: f"{entry[key]:.3g}" for key in show if key in entry})
         _save_checkpoint(model, folder)
+        if on_save is not None:
+            on_save(model, folder)
         best = min((item.get("valid_loss", math.inf) for item in state["history"][:-1]),
                    default=math.inf)
         if entry.get("valid_loss", math.inf) < best or "best_step" not in state:

@@ -194,6 +194,12 @@ def test_frame_nll_is_the_benchmark_score():
     scores = sequence_scores(model, pieces)
     assert scores["steps"] == 37
     assert scores["frame_nll"] == pytest.approx(total / steps, rel=1e-4)
+    assert sequence_scores([model, model], pieces)["frame_nll"] == pytest.approx(
+        scores["frame_nll"], rel=1e-6)
+    _, other = _tiny("pianoroll")
+    single = sequence_scores(other, pieces)["frame_nll"]
+    ensemble = sequence_scores([model, other], pieces)["frame_nll"]
+    assert ensemble < (single + scores["frame_nll"]) / 2  # a mixture never does worse on average
 
 
 def test_training_resumes_and_lowers_the_loss(tmp_path):
@@ -295,4 +301,4 @@ def test_benchmark_script_quick_mode(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "test frame NLL" in result.stdout and "TCN 8.10" in result.stdout
     (entry,) = json.loads((tmp_path / "result.json").read_text())
-    assert entry["steps_done"] == 20 and np.isfinite(entry["test_frame_nll"])
+    assert entry["steps_done"] == [20] and np.isfinite(entry["test_frame_nll"])

@@ -41,3 +41,48 @@ def test_tune_player_shows_errors_instead_of_raising(bundled, monkeypatch):
     monkeypatch.setattr(module, "render", broken)
     player.instrument.value = "flute"
     assert "Could not show this tune: synth on fire" in player.status.value
+
+
+def _upload_item(name, content):
+    import datetime
+
+    return {"name": name, "type": "", "size": len(content), "content": memoryview(content),
+            "last_modified": datetime.datetime.now()}
+
+
+def test_sampler_generates_continues_and_reports_errors(bundled, tmp_path):
+    from musiclab.models.wavenet import WaveNetConfig, build_wavenet
+    from widgets import Sampler
+
+    chorales = bundled.select(collection="bach").subset(np.arange(5))
+    config = WaveNetConfig.smoke("melody", ("bach", "irish"))
+    sampler = Sampler(build_wavenet(config), config, corpus=chorales)
+    sampler.length.value = 32
+    sampler.temperature.value = 0.0
+    first = sampler.generate()
+    assert first.shape == (32,) and sampler.primed == 0
+    assert np.array_equal(sampler.generate(), first)  # same settings, same notes
+    assert read_wav(sampler.audio.value).duration > 1.0
+    assert sampler.roll.value[:4] == b"\x89PNG" and "<svg" in sampler.score.value
+    sampler.search.value = chorales.metadata["title"][2][:12]
+    sampler.primer.value = 2
+    sampler.primer_steps.value = 16
+    continued = sampler.generate()
+    assert continued.shape == (48,) and sampler.primed == 16
+    assert np.array_equal(continued[:16], chorales.tune_tokens(2)[:16])
+    assert "16 primer steps + 32 new steps" in sampler.status.value
+    sampler.temperature.value = 1.0
+    sampler.style.value = "irish"
+    assert sampler.generate() is not None
+    sampler.upload.value = (_upload_item("broken.mid", b"garbage"),)
+    assert "Could not use broken.mid: broken.mid: not a MIDI file" in sampler.status.value
+    assert "tmp" not in sampler.status.value
+    roll_config = WaveNetConfig.smoke("pianoroll")
+    roll_sampler = Sampler(build_wavenet(roll_config), roll_config, corpus=chorales)
+    assert roll_sampler.top_p.disabled and roll_sampler.style.disabled
+    roll_sampler.length.value = 16
+    assert roll_sampler.generate().shape == (16, 88)
+    roll_sampler.length.value = 10**6  # clamped by the slider; generation still works
+    roll_sampler.seed.value = -1
+    assert roll_sampler.generate() is None
+    assert "Could not generate" in roll_sampler.status.value

@@ -3,13 +3,15 @@
     TunePlayer()                    # search the bundled corpus, see and hear any tune
     LatentExplorer(model, corpus)   # hear a melody VAE's latent space
     Sampler(model, config, corpus)  # sample from a WaveNet, continue a primer
+    TrainingMonitor(sample=...)     # live curves and playable samples while any model trains
 
 ``LatentExplorer`` and ``Sampler`` are imported on first use, since they load Keras.
 """
 
+from widgets.training_monitor import TrainingMonitor
 from widgets.tune_player import TunePlayer, figure_png
 
-__all__ = ["LatentExplorer", "Sampler", "TunePlayer", "figure_png"]
+__all__ = ["LatentExplorer", "Sampler", "TrainingMonitor", "TunePlayer", "figure_png"]
 
 
 def __getattr__(name):

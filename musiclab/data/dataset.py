@@ -324,6 +324,38 @@ class Corpus:
             result.tune_index = np.tile(result.tune_index, len(shifts))[keep]
         return result
 
+    def satb_windows(self, bars=2, steps_per_bar=16, hop_bars=1):
+        """Bar-aligned windows of the chorales' four voices (tunes with an SATB grid).
+
+        Windows start on downbeats of tunes whose bar is ``steps_per_bar`` steps long
+        (4/4 chorales with the default); a voice that is holding a note at the start
+        of a window starts with that note.
+
+        Returns:
+            ``(grids, tune_index)``: int16 ``(n, bars * steps_per_bar, 4)`` SATB tokens
+            and the tune of each window ``(n,)``.
+        """
+        length = bars * steps_per_bar
+        collected, owners = [], []
+        for index in range(len(self)):
+            grid = self.tune_satb(index)
+            if grid is None or int(self.steps_per_bar[index]) != steps_per_bar:
+                continue
+            starts = _window_starts(self.tune_downbeats(index), steps_per_bar, length,
+                                    hop_bars * steps_per_bar, len(grid))
+            if not starts.size:
+                continue
+            cut = grid[starts[:, None] + np.arange(length)].astype(np.int16)
+            for voice in range(grid.shape[1]):
+                state = _sounding_state(grid[:, voice])
+                first = cut[:, 0, voice] == HOLD
+                cut[first, 0, voice] = state[starts[first]]
+            collected.append(cut)
+            owners.append(np.full(len(cut), index))
+        if not collected:
+            return np.zeros((0, length, 4), np.int16), np.zeros(0, np.int64)
+        return np.concatenate(collected), np.concatenate(owners)
+
     def summary(self):
         """``{collection: {region: tunes}}`` counts."""
         table = {}

@@ -1,0 +1,177 @@
+"""The piano-roll GAN: shapes, the latent split, WGAN-GP steps on TensorFlow (here) and JAX
+(subprocess), checkpoints with optimiser state, resume, generation controls."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from musiclab.errors import MusiclabError
+
+
+@pytest.fixture(scope="module")
+def phrases():
+    from musiclab.gan import chorale_phrases
+
+    return chorale_phrases()
+
+
+def test_chorale_phrases_are_four_voice_rolls(phrases, bundled):
+    train = phrases["train"]
+    assert train.shape[1:] == (32, 88, 4) and len(train) > 1000
+    assert len(phrases["valid"]) > 50 and len(phrases["test"]) > 50
+    sounding = train.any(axis=(1, 2)).mean(axis=0)
+    assert (sounding > 0.95).all()  # every voice sounds in nearly every phrase
+    lowest = [np.flatnonzero(train[..., voice].any(axis=(0, 1))).min() + 21 for voice in range(4)]
+    assert lowest[0] > lowest[3]  # the soprano sits above the bass
+
+
+def test_config_generator_and_critic_shapes(tmp_path):
+    from musiclab.models.pianoroll_gan import (
+        GANConfig,
+        build_gan,
+        load_gan,
+        parts,
+        sample_latent,
+    )
+
+    config = GANConfig.smoke()
+    assert GANConfig.from_json(config.to_json()) == config
+    assert set(config.latent_shapes) == {"chords", "style", "melody_0", "melody_1", "melody_2",
+                                         "melody_3", "groove_0", "groove_1", "groove_2",
+                                         "groove_3"}
+    with pytest.raises(ValueError, match="pitches"):
+        GANConfig(pitches=50)
+    gan = build_gan(config)
+    generator, critic = parts(gan)
+    latent = sample_latent(config, 3, seed=1)
+    rolls = generator.predict_on_batch(latent)
+    assert rolls.shape == (3, 32, 48, 4) and 0 <= rolls.min() and rolls.max() <= 1
+    assert critic.predict_on_batch(rolls).shape == (3, 1)
+    gan.save(tmp_path / "gan.keras")
+    assert np.allclose(parts(load_gan(tmp_path / "gan.keras"))[0].predict_on_batch(latent), rolls)
+    (tmp_path / "bad.keras").write_bytes(b"PK\x03\x04broken")
+    with pytest.raises(MusiclabError, match="bad.keras"):
+        load_gan(tmp_path / "bad.keras")
+
+
+def test_pitch_window_round_trip():
+    from musiclab.models.pianoroll_gan import GANConfig, to_full_rolls, to_model_rolls
+
+    config = GANConfig.smoke()
+    full = np.zeros((1, 32, 88, 4), bool)
+    full[0, :4, 60 - 21, 0] = True
+    full[0, :4, 100 - 21, 1] = True  # above the window: folded down by octaves
+    model = to_model_rolls(full, config)
+    assert model.shape == (1, 32, 48, 4) and model[0, 0, 60 - 36, 0] == 1
+    assert model[0, 0, 100 - 36 - 24, 1] == 1
+    back = to_full_rolls(model, config)
+    assert back[0, 0, 60 - 21, 0] and back[0, 0, 76 - 21, 1]
+    sampled = to_full_rolls(np.full((1, 32, 48, 4), 0.5), config,
+                            rng=np.random.default_rng(0))
+    assert 0.4 < sampled[..., 15:63, :].mean() < 0.6
+
+
+def test_training_step_gives_finite_losses_and_resumes(phrases, tmp_path):
+    from musiclab.gan import train_gan
+    from musiclab.models.pianoroll_gan import GANConfig
+
+    config = GANConfig.smoke()
+    gan, state = train_gan(config, phrases["train"][:200], phrases["valid"][:40], steps=4,
+                           folder=tmp_path, batch_size=8, checkpoint_every=2, progress=False,
+                           samples_for_metrics=16)
+    entry = state["history"][-1]
+    assert [e["step"] for e in state["history"]] == [2, 4]
+    for key in ("loss", "generator_loss", "gradient_penalty", "wasserstein", "valid_loss"):
+        assert np.isfinite(entry[key]), key
+    assert entry["UPC_real"] > 2  # real chorale bars use several pitch classes
+    assert {"EB_generated", "QN_generated", "collapse"} <= set(entry)
+    with np.load(tmp_path / "optimizers.npz", allow_pickle=False) as saved:
+        iterations = saved["critic_0"]
+    assert int(iterations) == 4 * config.critic_steps  # the critic's step counter
+    _, resumed = train_gan(config, phrases["train"][:200], phrases["valid"][:40], steps=6,
+                           folder=tmp_path, batch_size=8, checkpoint_every=2, progress=False,
+                           samples_for_metrics=16)
+    assert [e["step"] for e in resumed["history"]] == [2, 4, 6]
+    with np.load(tmp_path / "optimizers.npz", allow_pickle=False) as saved:
+        assert int(saved["critic_0"]) == 6 * config.critic_steps
+
+
+def test_generation_controls(phrases):
+    from musiclab.gan import generate, interpolate_latent, vary_part
+    from musiclab.models.pianoroll_gan import GANConfig, build_gan, sample_latent
+
+    config = GANConfig.smoke()
+    gan = build_gan(config)
+    rolls = generate(gan, config, count=3, seed=2)
+    assert rolls.shape == (3, 32, 88, 4) and rolls.dtype == bool
+    assert np.array_equal(generate(gan, config, count=3, seed=2), rolls)
+    assert not np.array_equal(generate(gan, config, count=3, seed=2, sample=True),
+                              generate(gan, config, count=3, seed=3, sample=True))
+    varied = vary_part(config, "chords", 4, seed=1)
+    assert not np.allclose(varied["chords"][0], varied["chords"][1])
+    assert np.allclose(varied["melody_2"][0], varied["melody_2"][3])
+    assert np.allclose(varied["style"][0], varied["style"][1])
+    with pytest.raises(ValueError, match="part: one of chords"):
+        vary_part(config, "drums", 2)
+    a, b = sample_latent(config, 1, 1), sample_latent(config, 1, 2)
+    path = interpolate_latent(a, b, 5)
+    assert path["style"].shape == (5, config.style_dim)
+    assert np.allclose(path["style"][0], a["style"][0]) and np.allclose(path["style"][4],
+                                                                         b["style"][0])
+    assert np.allclose(path["style"][2], (a["style"][0] + b["style"][0]) / 2, atol=1e-6)
+    with pytest.raises(ValueError, match="threshold"):
+        generate(gan, config, count=1, threshold=0)
+
+
+JAX_SCRIPT = """
+import numpy as np, keras
+from musiclab.models.pianoroll_gan import GANConfig, build_gan, sample_latent
+from musiclab.adversarial import WGANGPStep
+config = GANConfig.smoke()
+gan = build_gan(config)
+step = WGANGPStep(gan, config)
+rng = np.random.default_rng(0)
+real = [(rng.random((4, 32, 48, 4)) > 0.9).astype("float32") for _ in range(2)]
+noise = [sample_latent(config, 4, seed) for seed in range(2)]
+mix = [rng.random((4, 1, 1, 1)).astype("float32") for _ in range(2)]
+before = [v.numpy().copy() for v in gan.get_layer("critic").trainable_variables]
+losses = step.step(real, noise, mix)
+after = gan.get_layer("critic").trainable_variables
+changed = any(not np.allclose(b, a.numpy()) for b, a in zip(before, after))
+print(keras.backend.backend(), all(np.isfinite(v) for v in losses.values()), changed)
+"""
+
+
+def test_one_wgan_gp_step_on_jax_gives_finite_losses():
+    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-c", JAX_SCRIPT], capture_output=True, text=True,
+                            env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[-3:] == ["jax", "True", "True"]
+
+
+def test_monitor_records_curves_and_playable_samples(phrases, tmp_path):
+    from musiclab.audio import read_wav
+    from musiclab.gan import generate, train_gan
+    from musiclab.models.pianoroll_gan import GANConfig
+    from widgets import TrainingMonitor
+
+    config = GANConfig.smoke()
+    monitor = TrainingMonitor(keys=("loss", "generator_loss"), total_steps=4,
+                              sample=lambda gan: generate(gan, config, 1, seed=0)[0])
+    train_gan(config, phrases["train"][:100], phrases["valid"][:20], steps=4, folder=tmp_path,
+              batch_size=8, checkpoint_every=2, progress=False, samples_for_metrics=8,
+              on_checkpoint=monitor)
+    assert [entry["step"] for entry in monitor.history] == [2, 4]
+    assert monitor.progress.value == 4 and list(monitor.checkpoint.options) == [2, 4]
+    assert monitor.curves.value[:4] == b"\x89PNG" and monitor.roll.value[:4] == b"\x89PNG"
+    assert read_wav(monitor.audio.value).duration > 2.0
+    assert "step 4: loss" in monitor.status.value
+    shown = monitor.roll.value
+    monitor.checkpoint.value = 2
+    assert monitor.samples[2].shape == (32, 88, 4) and monitor.roll.value != shown
+    json.dumps(monitor.history, default=str)  # entries stay plain data
