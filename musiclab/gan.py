@@ -209,3 +209,29 @@ def train_gan(config, train_rolls, valid_rolls, steps, folder, batch_size=32,
                         validate, steps, checkpoint_every, seed, progress,
                         show=("valid_loss", "wasserstein"), on_checkpoint=on_checkpoint,
                         time_limit=time_limit, on_save=on_save)
+
+
+VOICE_NAMES = ("soprano", "alto", "tenor", "bass")
+
+
+def to_score(roll, steps_per_quarter=4):
+    """One multi-track roll ``(steps, 88, tracks)`` as a music21 score, one part per track.
+
+    Plays, engraves and exports like any other music in musiclab (``audio.render``,
+    ``notation.show_score``, ``export.export_midi``), with an instrument per voice.
+    """
+    import music21
+
+    from musiclab.data.pianoroll import decode_pianoroll
+
+    roll = np.asarray(roll)
+    if roll.ndim == 2:
+        roll = roll[..., None]
+    if roll.ndim != 3 or roll.shape[1] != 88:
+        raise ValueError(f"roll: expected (steps, 88, tracks), got {roll.shape}")
+    score = music21.stream.Score()
+    for track in range(roll.shape[2]):
+        part = decode_pianoroll(roll[:, :, track], steps_per_quarter)
+        part.partName = VOICE_NAMES[track] if roll.shape[2] == 4 else f"track {track + 1}"
+        score.insert(0, part)
+    return score

@@ -270,3 +270,14 @@ def collapse_warning(generated, real=None, threshold=0.25):
         return (f"collapse: generated samples differ by {generated_diversity:.3f} "
                 f"(below {floor:.3f}); the generator is repeating itself")
     return None
+
+
+def format_table(rows):
+    """``compare``'s rows as a plain-text table (real, generated, difference, overlap)."""
+    lines = [f"{'metric':30} {'real':>8} {'generated':>10} {'rel. diff':>9} {'overlap':>8}"]
+    for row in rows:
+        cells = [f"{row[key]:.3f}" if np.isfinite(row[key]) else "-"
+                 for key in ("real", "generated", "relative_difference", "overlap")]
+        lines.append(f"{row['metric']:30} {cells[0]:>8} {cells[1]:>10} {cells[2]:>9} "
+                     f"{cells[3]:>8}")
+    return "\n".join(lines)

@@ -175,3 +175,34 @@ def test_monitor_records_curves_and_playable_samples(phrases, tmp_path):
     monitor.checkpoint.value = 2
     assert monitor.samples[2].shape == (32, 88, 4) and monitor.roll.value != shown
     json.dumps(monitor.history, default=str)  # entries stay plain data
+
+
+def test_gan_player_moves_through_the_noise_and_exports(tmp_path):
+    from musiclab.audio import read_wav
+    from musiclab.models.pianoroll_gan import GANConfig, build_gan
+    from widgets import GANPlayer
+
+    config = GANConfig.smoke()
+    player = GANPlayer(build_gan(config), config, export_folder=tmp_path)
+    first = player.roll_value.copy()
+    assert first.shape == (32, 88, 4) and read_wav(player.audio.value).duration > 2.0
+    assert player.roll.value[:4] == b"\x89PNG"
+    player.threshold.value = 0.95
+    assert player.roll_value.sum() <= first.sum()
+    player.threshold.value = 0.5
+    assert np.array_equal(player.roll_value, first)  # same controls, same phrase
+    player.part.value = "chords"
+    player.variation.value = 3
+    chords = player.current_latent()
+    player.part.value = "none"
+    plain = player.current_latent()
+    assert not np.allclose(chords["chords"], plain["chords"])
+    assert np.allclose(chords["melody_1"], plain["melody_1"])
+    player.mix.value = 1.0
+    from musiclab.models.pianoroll_gan import sample_latent
+
+    assert np.allclose(player.current_latent()["style"], sample_latent(config, 1, 1)["style"])
+    path = player.export()
+    assert path.parent == tmp_path and path.suffix == ".mid" and path.stat().st_size > 50
+    player.seed_a.value = -5
+    assert "Could not generate" in player.status.value

@@ -4,14 +4,15 @@
     LatentExplorer(model, corpus)   # hear a melody VAE's latent space
     Sampler(model, config, corpus)  # sample from a WaveNet, continue a primer
     TrainingMonitor(sample=...)     # live curves and playable samples while any model trains
+    GANPlayer(gan, config)          # a piano-roll GAN's noise, one part at a time
 
-``LatentExplorer`` and ``Sampler`` are imported on first use, since they load Keras.
+``LatentExplorer``, ``Sampler`` and ``GANPlayer`` are imported on first use, since they load Keras.
 """
 
 from widgets.training_monitor import TrainingMonitor
 from widgets.tune_player import TunePlayer, figure_png
 
-__all__ = ["LatentExplorer", "Sampler", "TrainingMonitor", "TunePlayer", "figure_png"]
+__all__ = ["GANPlayer", "LatentExplorer", "Sampler", "TrainingMonitor", "TunePlayer", "figure_png"]
 
 
 def __getattr__(name):
@@ -19,6 +20,10 @@ def __getattr__(name):
         from widgets.latent_explorer import LatentExplorer
 
         return LatentExplorer
+    if name == "GANPlayer":
+        from widgets.gan_player import GANPlayer
+
+        return GANPlayer
     if name == "Sampler":
         from widgets.sampler import Sampler
 
