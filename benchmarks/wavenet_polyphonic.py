@@ -34,14 +34,14 @@ def settings(dataset, quick=False):
 
     if dataset == "jsb":  # quarter notes, 60 steps a piece: small model, strong regularisation
         config = WaveNetConfig(head="pianoroll", channels=64, skip_channels=128,
-                               dilations=(1, 2, 4, 8, 16, 1, 2, 4, 8, 16), dropout=0.3,
-                               window=160, transpose=6, steps_per_quarter=1,
-                               decay_steps=12_000)
+                               dilations=(1, 2, 4, 8, 16, 1, 2, 4, 8, 16), dropout=0.5,
+                               window=160, transpose=0, steps_per_quarter=1,
+                               decay_steps=2_500)
     else:  # eighth notes, 250 steps a piece
         config = WaveNetConfig(head="pianoroll", channels=64, skip_channels=128,
                                dilations=(1, 2, 4, 8, 16, 32, 1, 2, 4, 8, 16, 32), dropout=0.2,
-                               window=256, transpose=4, steps_per_quarter=2,
-                               decay_steps=8_000)
+                               window=256, transpose=0, steps_per_quarter=2,
+                               decay_steps=6_000)
     if quick:
         config = dataclasses.replace(config, channels=16, skip_channels=16,
                                      dilations=(1, 2, 4), decay_steps=0)
@@ -59,6 +59,7 @@ def run(dataset, data_folder, minutes, steps, folder, batch_size, quick, ensembl
     if quick:
         data = {split: pieces[:20] for split, pieces in data.items()}
     config = settings(dataset, quick)
+    steps = steps or config.decay_steps
     started = time.perf_counter()
     members, states = [], []
     for member in range(ensemble):
@@ -92,7 +93,8 @@ def main(argv=None):
     parser.add_argument("data", help="folder with JSB_Chorales.json and Nottingham.json")
     parser.add_argument("--dataset", choices=["jsb", "nottingham", "both"], default="both")
     parser.add_argument("--minutes", type=float, default=20.0, help="training budget per dataset")
-    parser.add_argument("--steps", type=int, default=100_000, help="at most this many steps")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="steps per model (default: the learning-rate schedule's length)")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--out", default=None, help="run folders go here (default: temporary)")
     parser.add_argument("--ensemble", type=int, default=1,
@@ -103,7 +105,8 @@ def main(argv=None):
     parser.add_argument("--json", default=None, help="also write the results to this file")
     arguments = parser.parse_args(argv)
     if arguments.quick:
-        arguments.steps, arguments.minutes = min(arguments.steps, 100), min(arguments.minutes, 2)
+        arguments.steps, arguments.minutes = min(arguments.steps or 100, 100), \
+            min(arguments.minutes, 2)
     datasets = ["jsb", "nottingham"] if arguments.dataset == "both" else [arguments.dataset]
     results = []
     with tempfile.TemporaryDirectory() as scratch:

@@ -5,6 +5,7 @@
     musiclab render INPUT --out FILE.wav [--instrument NAME] [--tempo BPM]
     musiclab train vae --corpus NAME --bars 2 --steps N --out DIR
     musiclab train wavenet [--corpus NAME | --data FILE.json] --steps N --out DIR
+    musiclab train gan [--corpus bach] [--tracks 4] --steps N --out DIR [--minutes 30]
     musiclab generate --out DIR [--count 4] [--temperature 0.5] [--seed 0]
     musiclab interpolate A B --out DIR [--count 7]
     musiclab sample --model DIR --out DIR [--length 128] [--temperature 1] [--primer TUNE]
@@ -85,6 +86,19 @@ def _parser():
     wavenet.add_argument("--smoke", action="store_true", help="a tiny model, for a quick check")
     wavenet.add_argument("--backend", choices=["tensorflow", "jax"], default=None,
                          help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
+
+    gan = train_commands.add_parser("gan", help="the piano-roll GAN (chorale phrases)")
+    gan.add_argument("--corpus", default="bach", help="collection or folder (default: bach)")
+    gan.add_argument("--tracks", type=int, choices=[1, 4], default=4,
+                     help="4: soprano, alto, tenor, bass; 1: the melody")
+    gan.add_argument("--steps", type=int, required=True, help="generator updates in all")
+    gan.add_argument("--out", required=True, help="the run's folder (resumes if it has one)")
+    gan.add_argument("--batch-size", type=int, default=32)
+    gan.add_argument("--minutes", type=float, default=None, help="stop after this much training")
+    gan.add_argument("--seed", type=int, default=0)
+    gan.add_argument("--smoke", action="store_true", help="a tiny model, for a quick check")
+    gan.add_argument("--backend", choices=["tensorflow", "jax"], default=None,
+                     help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
 
     generate = commands.add_parser("generate", help="sample melodies from the melody VAE")
     generate.add_argument("--out", required=True, help="folder for the MIDI and WAV files")
@@ -293,6 +307,37 @@ def _train_wavenet(arguments):
     return 0
 
 
+def _train_gan(arguments):
+    import os
+
+    for name in ("steps", "batch_size"):
+        if getattr(arguments, name) < 1:
+            raise _UsageError(f"musiclab: --{name.replace('_', '-')} must be at least 1")
+    if arguments.minutes is not None and arguments.minutes <= 0:
+        raise _UsageError("musiclab: --minutes must be positive")
+    if arguments.backend:
+        os.environ["KERAS_BACKEND"] = arguments.backend
+    from musiclab import gan
+    from musiclab.models.pianoroll_gan import GANConfig
+
+    phrases = gan.chorale_phrases(arguments.corpus, tracks=arguments.tracks)
+    if len(phrases["train"]) < 2 or len(phrases["valid"]) < 1:
+        kind = "four-voice 4/4" if arguments.tracks == 4 else "4/4"
+        raise _UsageError(f"musiclab: {arguments.corpus}: too few {kind} phrases to train on")
+    config = (GANConfig.smoke if arguments.smoke else GANConfig.default)(arguments.tracks)
+    print(f"{len(phrases['train'])} training and {len(phrases['valid'])} validation phrases")
+    _, state = gan.train_gan(config, phrases["train"], phrases["valid"], steps=arguments.steps,
+                             folder=arguments.out, batch_size=arguments.batch_size,
+                             seed=arguments.seed, time_limit=None if arguments.minutes is None
+                             else arguments.minutes * 60)
+    last = state["history"][-1]
+    print(f"step {last['step']} on {state['device']}: generated vs validation phrases: "
+          f"QN {last['QN_generated']:.2f} / {last['QN_real']:.2f}, UPC {last['UPC_generated']:.2f}"
+          f" / {last['UPC_real']:.2f}, EB {last['EB_generated']:.2f} / {last['EB_real']:.2f}"
+          f"{'; ' + last['collapse'] if last['collapse'] else ''}; model in {arguments.out}")
+    return 0
+
+
 def _vae(arguments):
     from musiclab.instruments import instrument_program
 
@@ -435,6 +480,8 @@ def main(argv=None):
         if arguments.command == "train":
             if arguments.model == "wavenet":
                 return _train_wavenet(arguments)
+            if arguments.model == "gan":
+                return _train_gan(arguments)
             return _train_vae(arguments)
         if arguments.command == "generate":
             return _generate(arguments)

@@ -50,8 +50,8 @@ class GANConfig(JSONConfig):
     style_dim: int = 32
     melody_dim: int = 32
     groove_dim: int = 32
-    generator_width: int = 256
-    critic_width: int = 128
+    generator_width: int = 128
+    critic_width: int = 64
     gradient_penalty: float = 10.0
     critic_steps: int = 5
     learning_rate: float = 2e-4
