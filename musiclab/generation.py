@@ -12,6 +12,7 @@ import numpy as np
 from keras import ops
 
 from musiclab.data.melody import VOCABULARY_SIZE
+from musiclab.models.common import compiled_call
 from musiclab.models.melody_vae import START_TOKEN
 
 
@@ -110,6 +111,7 @@ def decode(model, latent, temperature=0.0, seed=0):
     if latent.ndim != 2 or latent.shape[1] != latent_dim:
         raise ValueError(f"latent: expected shape (batch, {latent_dim}), got {latent.shape}")
     contexts, initial, step, segment = _step_models(model)
+    initial, step = compiled_call(initial), compiled_call(step)
     contexts = np.asarray(contexts(latent), dtype=np.float32)
     previous = np.full((len(latent),), START_TOKEN, dtype=np.int32)
     rng = np.random.default_rng(seed)
@@ -117,8 +119,8 @@ def decode(model, latent, temperature=0.0, seed=0):
     for index in range(steps):
         context = contexts[:, index // segment]
         if index % segment == 0:
-            hidden, cell = initial.predict_on_batch(context)
-        logits, hidden, cell = step.predict_on_batch([previous, context, hidden, cell])
+            hidden, cell = initial(context)
+        logits, hidden, cell = step([previous, context, hidden, cell])
         logits = np.asarray(logits, dtype=np.float64)
         if temperature == 0:
             chosen = logits.argmax(axis=-1)

@@ -20,49 +20,10 @@ import numpy as np
 from keras import ops
 
 from musiclab.data.melody import VOCABULARY_SIZE
+from musiclab.models.common import compiled_call
 from musiclab.models.wavenet import KEYS, START_TOKEN, blocks, receptive_field
 
 _STEP_MODELS = weakref.WeakKeyDictionary()
-_COMPILED = weakref.WeakKeyDictionary()
-
-
-def compiled_call(network):
-    """``network``'s inference pass as one compiled function of a list of arrays.
-
-    The one backend-specific piece of sampling: a jitted ``stateless_call`` on JAX,
-    an XLA-compiled ``tf.function`` on TensorFlow (``predict_on_batch`` elsewhere).
-    Calling through ``predict_on_batch`` costs about a millisecond of bookkeeping per
-    call, which would hide the cost of the computation itself. Outputs stay on the
-    backend (tensors) so that queues can be passed back without copies; convert
-    the logits with ``numpy.asarray``.
-    """
-    if network in _COMPILED:
-        return _COMPILED[network]
-    import keras
-
-    backend = keras.backend.backend()
-    if backend == "jax":
-        import jax
-
-        trainable = [variable.value for variable in network.trainable_variables]
-        fixed = [variable.value for variable in network.non_trainable_variables]
-        jitted = jax.jit(lambda inputs: network.stateless_call(trainable, fixed, inputs)[0])
-
-        def call(inputs):
-            return jitted(inputs)
-    elif backend == "tensorflow":
-        import tensorflow as tf
-
-        function = tf.function(lambda inputs: network(inputs, training=False),
-                               jit_compile=True, reduce_retracing=True)
-
-        def call(inputs):
-            return function(inputs)
-    else:
-        def call(inputs):
-            return network.predict_on_batch(inputs)
-    _COMPILED[network] = call
-    return call
 
 
 def _head(model):
