@@ -41,7 +41,7 @@ def settings(dataset, quick=False):
         config = WaveNetConfig(head="pianoroll", channels=64, skip_channels=128,
                                dilations=(1, 2, 4, 8, 16, 32, 1, 2, 4, 8, 16, 32), dropout=0.2,
                                window=256, transpose=0, steps_per_quarter=2,
-                               decay_steps=6_000)
+                               decay_steps=4_500)
     if quick:
         config = dataclasses.replace(config, channels=16, skip_channels=16,
                                      dilations=(1, 2, 4), decay_steps=0)
