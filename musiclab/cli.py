@@ -401,7 +401,7 @@ def _interpolate(arguments):
     if arguments.count < 2:
         raise _UsageError("musiclab: --count must be at least 2")
     model = _vae(arguments)
-    steps = model.get_layer("encoder").input_shape[1]
+    steps = generation.melody_steps(model)
     a, b = _window(arguments.a, steps), _window(arguments.b, steps)
     path = generation.interpolate(model, a, b, arguments.count, arguments.temperature,
                                   arguments.seed)

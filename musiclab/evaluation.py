@@ -10,17 +10,18 @@ import numpy as np
 from keras import ops
 
 from musiclab import generation
-from musiclab.models.melody_vae import shift_right
+from musiclab.models.melody_vae import shift_right, style_names
 from musiclab.training import mean_kl_bits
 
 
-def evaluate_vae(model, tokens, batch_size=256):
+def evaluate_vae(model, tokens, batch_size=256, styles=None):
     """Reconstruction accuracy and KL on held-out windows.
 
     Args:
         model: a melody VAE.
         tokens: int array ``(n, steps)`` of windows the model never trained on.
         batch_size: windows per pass.
+        styles: style indices ``(n,)`` of the windows (conditional VAEs only).
 
     Returns:
         A dict: ``windows``, ``teacher_forced_accuracy``, ``free_running_accuracy``,
@@ -31,16 +32,21 @@ def evaluate_vae(model, tokens, batch_size=256):
     forced, free = [], []
     for first in range(0, len(tokens), batch_size):
         batch = tokens[first:first + batch_size]
-        latent = generation.encode(model, batch)
+        style = None
+        if styles is not None:
+            style = generation.style_vector(model, np.eye(len(style_names(model)))[
+                np.asarray(styles)[first:first + batch_size]])
+        latent = generation.encode(model, batch, style)
         previous = shift_right(ops.convert_to_tensor(batch.astype("int32")))
-        logits = ops.convert_to_numpy(decoder([ops.convert_to_tensor(latent), previous]))
+        code = latent if style is None else np.concatenate([latent, style], axis=1)
+        logits = ops.convert_to_numpy(decoder([ops.convert_to_tensor(code), previous]))
         forced.append(logits.argmax(axis=-1) == batch)
-        free.append(generation.decode(model, latent) == batch)
+        free.append(generation.decode(model, latent, style=style) == batch)
     return {
         "windows": int(len(tokens)),
         "teacher_forced_accuracy": float(np.concatenate(forced).mean()),
         "free_running_accuracy": float(np.concatenate(free).mean()),
-        "kl_bits": mean_kl_bits(model, tokens, batch_size),
+        "kl_bits": mean_kl_bits(model, tokens, batch_size, styles),
     }
 
 

@@ -38,3 +38,24 @@ def instrument_program(instrument):
         raise ValueError(f"instrument: unknown {instrument!r}; use a GM program 0..127 or one of: "
                          f"{known}")
     return GM_PROGRAMS[name]
+
+
+STYLE_INSTRUMENTS = {
+    "bach": "church organ", "chinese": "pipa", "european": "flute", "irish": "fiddle",
+    "fiddle": "violin", "reel": "fiddle", "jig": "whistle", "hornpipe": "fiddle",
+    "strathspey": "bagpipe", "waltz": "accordion",
+}
+
+
+def style_instrument(style, default="piano"):
+    """A GM instrument that suits a style: a plucked string (koto, GM's nearest to the
+    pipa) for Chinese tunes, a fiddle for Irish ones, an organ for chorales...
+
+    Args:
+        style: a region or dance name.
+        default: the instrument for styles without one.
+
+    Returns:
+        An instrument name ``instrument_program`` knows.
+    """
+    return STYLE_INSTRUMENTS.get(str(style).strip().lower(), default)

@@ -116,8 +116,11 @@ def _state(folder):
         raise MusiclabError(message) from None
 
 
-def mean_kl_bits(model, tokens, batch_size=256):
-    """Mean KL divergence (bits per sequence) of the posterior over ``tokens``."""
+def mean_kl_bits(model, tokens, batch_size=256, styles=None):
+    """Mean KL divergence (bits per sequence) of the posterior over ``tokens``.
+
+    ``styles``: style indices ``(n,)`` for a conditional VAE.
+    """
     from keras import ops
 
     from musiclab.models.melody_vae import kl_divergence_bits
@@ -125,7 +128,11 @@ def mean_kl_bits(model, tokens, batch_size=256):
     encoder = model.get_layer("encoder")
     values = []
     for first in range(0, len(tokens), batch_size):
-        mean, log_variance = encoder(tokens[first:first + batch_size].astype("int32"))
+        inputs = tokens[first:first + batch_size].astype("int32")
+        if styles is not None:
+            width = encoder.input_shape[1][1]
+            inputs = [inputs, np.eye(width, dtype=np.float32)[styles[first:first + batch_size]]]
+        mean, log_variance = encoder(inputs)
         values.append(ops.convert_to_numpy(kl_divergence_bits(mean, log_variance)))
     return float(np.concatenate(values).mean())
 
@@ -229,7 +236,8 @@ def _check_windows(config, **named):
 
 
 def train_vae(config, train_tokens, valid_tokens, steps, folder, batch_size=64,
-              checkpoint_every=200, seed=0, progress=True, on_checkpoint=None):
+              checkpoint_every=200, seed=0, progress=True, on_checkpoint=None,
+              train_styles=None, valid_styles=None, time_limit=None):
     """Train (or resume training) a melody VAE.
 
     Args:
@@ -242,6 +250,9 @@ def train_vae(config, train_tokens, valid_tokens, steps, folder, batch_size=64,
         seed: seed for shuffling and initialisation.
         progress: show a progress bar.
         on_checkpoint: optional ``(model, history_entry) -> None`` (e.g. a training monitor).
+        train_styles, valid_styles: style indices ``(n,)`` of the windows, exactly when
+            the config has ``styles`` (a conditional VAE).
+        time_limit: optional seconds of training (see ``run_training``).
 
     Returns:
         ``(model, state)``: the trained model and the run's state dict (history,
@@ -256,21 +267,39 @@ def train_vae(config, train_tokens, valid_tokens, steps, folder, batch_size=64,
     _check_windows(config, train_tokens=train_tokens, valid_tokens=valid_tokens)
     if batch_size < 1:
         raise ValueError("batch_size: must be at least 1")
-    valid = valid_tokens[np.random.default_rng(seed).permutation(len(valid_tokens))[:512]]
+    if bool(config.styles) != (train_styles is not None and valid_styles is not None):
+        raise ValueError("train_styles: give style indices (train and valid) exactly when "
+                         "the config has styles")
+    one_hot = np.eye(max(len(config.styles), 1), dtype=np.float32)
+    for name, styles, tokens in (("train_styles", train_styles, train_tokens),
+                                 ("valid_styles", valid_styles, valid_tokens)):
+        if styles is not None and (len(styles) != len(tokens) or np.min(styles) < 0
+                                   or np.max(styles) >= len(config.styles)):
+            raise ValueError(f"{name}: expected {len(tokens)} indices in "
+                             f"0..{len(config.styles) - 1}")
+    chosen = np.random.default_rng(seed).permutation(len(valid_tokens))[:512]
+    valid = valid_tokens[chosen]
+    valid_style = None if valid_styles is None else np.asarray(valid_styles)[chosen]
+
+    def inputs(tokens, styles):
+        return tokens if styles is None else [tokens, one_hot[styles]]
 
     def train_batch(model, rng):
-        batch = train_tokens[rng.integers(0, len(train_tokens), batch_size)]
-        return model.train_on_batch(batch, batch)[0]
+        rows = rng.integers(0, len(train_tokens), batch_size)
+        batch = train_tokens[rows]
+        styles = None if train_styles is None else np.asarray(train_styles)[rows]
+        return model.train_on_batch(inputs(batch, styles), batch)[0]
 
     def validate(model):
-        valid_loss, valid_accuracy = model.evaluate(valid, valid, verbose=0,
-                                                    batch_size=batch_size)
+        valid_loss, valid_accuracy = model.evaluate(inputs(valid, valid_style), valid,
+                                                    verbose=0, batch_size=batch_size)
         return {"valid_loss": float(valid_loss), "valid_accuracy": float(valid_accuracy),
-                "kl_bits": mean_kl_bits(model, valid)}
+                "kl_bits": mean_kl_bits(model, valid, styles=valid_style)}
 
     return run_training(folder, config, lambda: build_vae(config, seed=seed), load_vae,
                         train_batch, validate, steps, checkpoint_every, seed, progress,
-                        show=("valid_accuracy", "kl_bits"), on_checkpoint=on_checkpoint)
+                        show=("valid_accuracy", "kl_bits"), on_checkpoint=on_checkpoint,
+                        time_limit=time_limit)
 
 
 def train_wavenet(config, train_pieces, valid_pieces, steps, folder, batch_size=16,

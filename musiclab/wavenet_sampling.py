@@ -38,7 +38,8 @@ def step_model(model):
     """A one-step model sharing ``model``'s weights, with each block's input queue.
 
     Inputs: ``[previous, (style,) *queues]``: the previous token ``(batch,)`` or frame
-    ``(batch, 88)``, the style ``(batch,)`` for a conditioned model, and one queue
+    ``(batch, 88)``, the style embedding ``(batch, style_dim)`` for a conditioned model
+    (``style_embedding_of`` makes it, with a strength), and one queue
     ``(batch, history_i, channels)`` per block (its past inputs, oldest first).
 
     Returns:
@@ -58,9 +59,8 @@ def step_model(model):
     x = model.get_layer("input_projection")(expanded)
     inputs, style = [previous], None
     if _conditioned(model):
-        label = keras.Input((), dtype="int32", name="style")
-        inputs.append(label)
-        style = model.get_layer("style_embedding")(label)
+        style = keras.Input((model.get_layer("style_embedding").output_dim,), name="style")
+        inputs.append(style)
     skips, queues_out = [], []
     for block in blocks(model):
         queue = keras.Input((block.history, channels), name=f"queue_{block.name}")
@@ -75,6 +75,21 @@ def step_model(model):
     result = keras.Model(inputs, [logits[:, 0], *queues_out], name="wavenet_step")
     _STEP_MODELS[model] = result
     return result
+
+
+def style_embedding_of(model, style, count, strength=1.0):
+    """The style embedding a conditioned WaveNet adds to its blocks, with a strength.
+
+    ``strength`` moves from the mean of all styles' embeddings (0) to the style's
+    own (1); above 1 it exaggerates the style.
+
+    Returns:
+        float32 array ``(count, style_dim)``.
+    """
+    table = np.asarray(model.get_layer("style_embedding").embeddings, np.float32)
+    centre = table.mean(axis=0)
+    vector = centre + float(strength) * (table[int(style)] - centre)
+    return np.repeat(vector[None], count, axis=0)
 
 
 def choose(logits, temperature, top_k, top_p, rng, head):
@@ -157,7 +172,7 @@ def _check(model, length, temperature, top_k, top_p, primer, style, count):
 
 
 def generate(model, length, temperature=1.0, top_k=0, top_p=1.0, seed=0, primer=None,
-             style=None, count=1, method="cached"):
+             style=None, count=1, method="cached", style_strength=1.0):
     """Sample ``length`` new steps, after an optional primer.
 
     Args:
@@ -171,6 +186,8 @@ def generate(model, length, temperature=1.0, top_k=0, top_p=1.0, seed=0, primer=
         style: the style index, for a conditioned model.
         count: how many sequences, sampled together.
         method: ``"cached"`` (one pass per step) or ``"naive"`` (recompute the receptive field).
+        style_strength: how strongly to apply the style (see ``style_embedding_of``;
+            cached sampling only when it is not 1).
 
     Returns:
         int16 tokens ``(count, primer + length)`` or bool piano rolls
@@ -179,6 +196,10 @@ def generate(model, length, temperature=1.0, top_k=0, top_p=1.0, seed=0, primer=
     head, primer = _check(model, length, temperature, top_k, top_p, primer, style, count)
     if method not in ("cached", "naive"):
         raise ValueError(f"method: 'cached' or 'naive', got {method!r}")
+    if not 0.0 <= style_strength <= 3.0:
+        raise ValueError(f"style_strength: must be in [0, 3], got {style_strength}")
+    if method == "naive" and style_strength != 1.0:
+        raise ValueError("style_strength: naive sampling applies styles at full strength only")
     rng = np.random.default_rng(seed)
     total = len(primer) + length
     shape = (count, total) if head == "melody" else (count, total, KEYS)
@@ -186,7 +207,9 @@ def generate(model, length, temperature=1.0, top_k=0, top_p=1.0, seed=0, primer=
     sequence[:, :len(primer)] = primer
     styles = None if style is None else np.full((count,), int(style), np.int32)
     if method == "cached":
-        _generate_cached(model, sequence, len(primer), styles, temperature, top_k, top_p, rng,
+        vectors = None if style is None else style_embedding_of(model, style, count,
+                                                                 style_strength)
+        _generate_cached(model, sequence, len(primer), vectors, temperature, top_k, top_p, rng,
                          head)
     else:
         _generate_naive(model, sequence, len(primer), styles, temperature, top_k, top_p, rng,

@@ -7,20 +7,24 @@ import numpy as np
 
 from musiclab import generation, latent
 from musiclab.audio import render
+from musiclab.generation import melody_steps
+from musiclab.models.melody_vae import style_names
 from musiclab.notation import score_svg
 from musiclab.plotting import plot_pianoroll
 from widgets.tune_player import figure_png
 
 COMPONENTS = 3
+OWN_STYLE = "(own)"
 
 
 class LatentExplorer(ipywidgets.VBox):
     """Interpolate between two tunes and move along the latent space's main directions.
 
     Args:
-        model: a trained melody VAE.
+        model: a trained melody VAE, conditional (a CVAE) or not.
         corpus: a ``Corpus``; each tune offers its first window of the model's length.
             With tunes of several regions, each region gets a style slider.
+            A conditional model encodes each tune under its own region.
         tempo: quarter notes per minute.
         instrument: GM instrument.
         debounce: seconds to wait after the last change before rendering (0: at once).
@@ -29,6 +33,9 @@ class LatentExplorer(ipywidgets.VBox):
     Attributes:
         tune_a, tune_b (Dropdown), search (Text), mix (FloatSlider),
         directions (list of FloatSlider), attributes (dict of FloatSlider),
+        style (Dropdown: a region to steer towards, or the tunes' own), style_strength
+        (FloatSlider: how far; a conditional model mixes its style inputs, an
+        unconditional one moves along the region's label vector),
         temperature (FloatSlider), surprise (Button); and what it shows:
         roll (Image), score (HTML), audio (Audio), status (HTML).
         ``melody`` holds the current tokens.
@@ -37,15 +44,25 @@ class LatentExplorer(ipywidgets.VBox):
     def __init__(self, model, corpus, tempo=100, instrument="piano", debounce=0.15, seed=0):
         self.model, self.corpus = model, corpus
         self.tempo, self.instrument, self.debounce, self.seed = tempo, instrument, debounce, seed
-        steps = model.get_layer("encoder").input_shape[1]
+        steps = melody_steps(model)
         windows = corpus.windows(bars=steps // 16, steps_per_bar=16)
         first = np.unique(windows.tune_index, return_index=True)[1]
         self.tokens, self.tune_index = windows.tokens[first], windows.tune_index[first]
-        self.codes = generation.encode(model, self.tokens)
+        regions = corpus.metadata["region"][self.tune_index]
+        self.style_names = style_names(model)
+        self.tune_styles = None
+        if self.style_names:
+            width = len(self.style_names)
+            self.tune_styles = np.full((len(regions), width), 1.0 / width, np.float32)
+            for row, region in enumerate(regions):
+                if str(region) in self.style_names:
+                    self.tune_styles[row] = np.eye(width)[self.style_names.index(str(region))]
+        self.codes = generation.encode(model, self.tokens, self.tune_styles)
         self.centre, self.axes, self.spreads = latent.principal_directions(self.codes, COMPONENTS)
         self.vectors = latent.attribute_vectors(self.codes, self.tokens)
-        regions = corpus.metadata["region"][self.tune_index]
-        self.vectors.update(latent.label_vectors(self.codes, regions))
+        labels = latent.label_vectors(self.codes, regions)
+        self.vectors.update(labels)
+        steerable = list(self.style_names) or sorted(labels)
         self.melody = None
         self._timer = None
         titles = [(f"{corpus.metadata['title'][i] or corpus.metadata['id'][i]}", k)
@@ -62,6 +79,11 @@ class LatentExplorer(ipywidgets.VBox):
         self.attributes = {name: ipywidgets.FloatSlider(0.0, min=-2.0, max=2.0, step=0.1,
                                                         description=name)
                            for name in self.vectors}
+        self.style = ipywidgets.Dropdown(options=[OWN_STYLE, *steerable], value=OWN_STYLE,
+                                         description="style")
+        self.style_strength = ipywidgets.FloatSlider(
+            1.0, min=0.0, max=1.0 if self.style_names else 2.0, step=0.05,
+            description="style strength")
         self.temperature = ipywidgets.FloatSlider(0.0, min=0.0, max=1.5, step=0.05,
                                                   description="temperature")
         self.surprise = ipywidgets.Button(description="Surprise me")
@@ -70,13 +92,14 @@ class LatentExplorer(ipywidgets.VBox):
         self.audio = ipywidgets.Audio(format="wav", autoplay=False, loop=False)
         self.search.observe(self._refilter, names="value")
         for control in (self.tune_a, self.tune_b, self.mix, self.temperature, *self.directions,
-                        *self.attributes.values()):
+                        *self.attributes.values(), self.style, self.style_strength):
             control.observe(self._schedule, names="value")
         self.surprise.on_click(self._surprise)
         super().__init__([
             self.search, ipywidgets.HBox([self.tune_a, self.tune_b]), self.mix,
             ipywidgets.HBox([ipywidgets.VBox(self.directions),
                              ipywidgets.VBox(list(self.attributes.values()))]),
+            ipywidgets.HBox([self.style, self.style_strength]),
             ipywidgets.HBox([self.temperature, self.surprise]),
             self.status, self.audio, self.roll, self.score,
         ])
@@ -112,13 +135,29 @@ class LatentExplorer(ipywidgets.VBox):
             code = code + slider.value * spread * axis
         for name, slider in self.attributes.items():
             code = code + slider.value * self.vectors[name]
+        if not self.style_names and self.style.value != OWN_STYLE:
+            code = code + self.style_strength.value * self.vectors[self.style.value]
         return code.astype(np.float32)
+
+    def current_style(self):
+        """The style vector a conditional model decodes with ``(styles,)``; ``None`` otherwise."""
+        if not self.style_names:
+            return None
+        a, b = self.tune_styles[self.tune_a.value], self.tune_styles[self.tune_b.value]
+        own = (1.0 - self.mix.value) * a + self.mix.value * b
+        if self.style.value == OWN_STYLE:
+            return own.astype(np.float32)
+        target = np.eye(len(self.style_names))[self.style_names.index(self.style.value)]
+        strength = self.style_strength.value
+        return ((1.0 - strength) * own + strength * target).astype(np.float32)
 
     def update(self):
         """Decode the current code, then show and play it; errors appear in the widget."""
         try:
+            style = self.current_style()
             self.melody = generation.decode(self.model, self.current_code()[None],
-                                            self.temperature.value, self.seed)[0]
+                                            self.temperature.value, self.seed,
+                                            None if style is None else style[None])[0]
             sound = render(self.melody, instrument=self.instrument, tempo=self.tempo)
             self.audio.value = sound.inline()
             self.roll.value = figure_png(lambda ax: plot_pianoroll(self.melody, ax=ax))

@@ -29,7 +29,8 @@ class Sampler(ipywidgets.VBox):
 
     Attributes:
         temperature (FloatSlider), top_k (IntSlider), top_p (FloatSlider),
-        style (Dropdown, disabled for an unconditioned model), search (Text),
+        style (Dropdown, disabled for an unconditioned model), style_strength
+        (FloatSlider: 0 is the average of the styles, 1 the style, 2 exaggerates it), search (Text),
         primer (Dropdown), upload (FileUpload), primer_steps, length (IntSlider),
         seed (IntText), generate_button (Button); and what it shows: status (HTML),
         audio (Audio), roll (Image), score (HTML). ``result`` holds the last output
@@ -49,6 +50,9 @@ class Sampler(ipywidgets.VBox):
         styles = list(config.styles) or ["(not conditioned)"]
         self.style = ipywidgets.Dropdown(options=styles, value=styles[0], description="style",
                                          disabled=not config.styles)
+        self.style_strength = ipywidgets.FloatSlider(1.0, min=0.0, max=2.0, step=0.1,
+                                                     description="style strength",
+                                                     disabled=not config.styles)
         self.search = ipywidgets.Text(placeholder="search primer tunes", description="Search")
         self.primer = ipywidgets.Dropdown(description="primer", layout={"width": "60%"})
         self.upload = ipywidgets.FileUpload(accept=".mid,.midi,.xml,.musicxml,.mxl,.abc",
@@ -69,7 +73,8 @@ class Sampler(ipywidgets.VBox):
         self._refilter()
         super().__init__([
             ipywidgets.HBox([self.temperature, self.top_k, self.top_p]),
-            ipywidgets.HBox([self.style, self.length, self.seed]),
+            ipywidgets.HBox([self.style, self.style_strength]),
+            ipywidgets.HBox([self.length, self.seed]),
             ipywidgets.HBox([self.search, self.upload]),
             ipywidgets.HBox([self.primer, self.primer_steps]),
             self.generate_button, self.status, self.audio, self.roll, self.score,
@@ -154,7 +159,7 @@ class Sampler(ipywidgets.VBox):
             self.result = wavenet_sampling.generate(
                 self.model, self.length.value, self.temperature.value, self.top_k.value,
                 self.top_p.value if self.config.head == "melody" else 1.0, int(self.seed.value),
-                primer, style)[0]
+                primer, style, style_strength=self.style_strength.value)[0]
             self.primed = 0 if primer is None else len(primer)
             per_quarter = self.config.steps_per_quarter
             sound = render(self.result, instrument=self.instrument, tempo=self.tempo,

@@ -43,6 +43,8 @@ class MelodyVAEConfig(JSONConfig):
         beta_rate: annealing rate; beta reaches 63% of its value after ``1 / (1 - rate)`` steps.
         free_bits: bits of KL per sequence that cost nothing (applied to the total KL).
         learning_rate: Adam learning rate.
+        styles: style names of a conditional VAE (a CVAE): the encoder and the decoder
+            both see a style vector (one-hot, or a mix of styles); ``()`` for none.
     """
 
     bars: int = 2
@@ -56,6 +58,7 @@ class MelodyVAEConfig(JSONConfig):
     beta_rate: float = 0.999
     free_bits: float = 48.0
     learning_rate: float = 1e-3
+    styles: tuple = ()
 
     @property
     def steps(self):
@@ -80,6 +83,11 @@ class MelodyVAEConfig(JSONConfig):
         """
         return cls(bars=bars, latent_dim=8, embedding_dim=8, encoder_units=16, decoder_units=16,
                    conductor_units=16 if bars > 2 else 0, beta_rate=0.9)
+
+    @classmethod
+    def conditional(cls, styles, **overrides):
+        """The default 2-bar model conditioned on ``styles`` (e.g. the four regions)."""
+        return cls(styles=tuple(styles), **overrides)
 
     @property
     def hierarchical(self):
@@ -139,25 +147,34 @@ def kl_divergence_bits(mean, log_variance):
 
 
 def build_encoder(config):
-    """Tokens ``(batch, steps)`` -> ``[mean, log_variance]``, each ``(batch, latent_dim)``."""
+    """Tokens ``(batch, steps)`` -> ``[mean, log_variance]``, each ``(batch, latent_dim)``.
+
+    A conditional encoder takes ``[tokens, style (batch, styles)]``.
+    """
     tokens = keras.Input((config.steps,), dtype="int32", name="tokens")
     embedded = keras.layers.Embedding(VOCABULARY_SIZE, config.embedding_dim)(tokens)
     summary = keras.layers.Bidirectional(keras.layers.LSTM(config.encoder_units))(embedded)
+    inputs = tokens
+    if config.styles:
+        style = keras.Input((len(config.styles),), name="style")
+        summary = keras.layers.Concatenate()([summary, style])
+        inputs = [tokens, style]
     mean = keras.layers.Dense(config.latent_dim, name="mean")(summary)
     log_variance = keras.layers.Dense(config.latent_dim, name="log_variance")(summary)
-    return keras.Model(tokens, [mean, log_variance], name="encoder")
+    return keras.Model(inputs, [mean, log_variance], name="encoder")
 
 
 def build_decoder(config):
-    """``[latent (batch, latent_dim), previous tokens (batch, steps)]`` -> logits
+    """``[latent (batch, latent_dim + styles), previous tokens (batch, steps)]`` -> logits
     ``(batch, steps, 90)``. ``previous[:, t]`` is the token before step ``t``
-    (``START_TOKEN`` at ``t = 0``).
+    (``START_TOKEN`` at ``t = 0``). A conditional decoder's latent input is the
+    code followed by the style vector.
 
     Flat: every step sees the latent code. Hierarchical: a conductor LSTM makes
     one embedding per bar from the code; each bar's decoder starts from a state
     made from its embedding and sees that embedding at every step.
     """
-    latent = keras.Input((config.latent_dim,), name="latent")
+    latent = keras.Input((config.latent_dim + len(config.styles),), name="latent")
     previous = keras.Input((config.steps,), dtype="int32", name="previous")
     embedded = keras.layers.Embedding(VOCABULARY_SIZE + 1, config.embedding_dim)(previous)
     if not config.hierarchical:
@@ -187,11 +204,11 @@ def build_decoder(config):
 
 
 def build_conductor(config):
-    """Latent ``(batch, latent_dim)`` -> one embedding per bar.
+    """Latent ``(batch, latent_dim + styles)`` -> one embedding per bar.
 
     Output shape: ``(batch, bars, conductor_units)``.
     """
-    latent = keras.Input((config.latent_dim,), name="latent")
+    latent = keras.Input((config.latent_dim + len(config.styles),), name="latent")
     steps = keras.layers.RepeatVector(config.bars)(latent)
     hidden = keras.layers.Dense(config.conductor_units, activation="tanh")(latent)
     cell = keras.layers.Dense(config.conductor_units, activation="tanh")(latent)
@@ -275,17 +292,24 @@ def shift_right(tokens):
 def build_vae(config, seed=None):
     """The training model: tokens ``(batch, steps)`` -> logits ``(batch, steps, 90)``.
 
-    The KL penalty is added as a layer loss; compile with sparse categorical
-    cross-entropy ``from_logits=True`` on the logits.
+    A conditional VAE takes ``[tokens, style (batch, styles)]``. The KL penalty
+    is added as a layer loss; compile with sparse categorical cross-entropy
+    ``from_logits=True`` on the logits.
     """
     encoder, decoder = build_encoder(config), build_decoder(config)
     tokens = keras.Input((config.steps,), dtype="int32", name="tokens")
-    mean, log_variance = encoder(tokens)
+    inputs = tokens
+    if config.styles:
+        style = keras.Input((len(config.styles),), name="style")
+        inputs = [tokens, style]
+    mean, log_variance = encoder(inputs)
     latent = LatentSampling(config.beta, config.beta_rate, config.free_bits, config.steps,
                             seed=seed, name="sampling")([mean, log_variance])
+    if config.styles:
+        latent = StyleCondition(config.styles, name="style_condition")([latent, style])
     previous = ShiftRight(name="teacher_forcing")(tokens)
     logits = decoder([latent, previous])
-    model = keras.Model(tokens, logits, name="melody_vae")
+    model = keras.Model(inputs, logits, name="melody_vae")
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
@@ -304,6 +328,38 @@ class ShiftRight(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+
+@keras.saving.register_keras_serializable(package="musiclab")
+class StyleCondition(keras.layers.Layer):
+    """Append the style vector to the latent code; remembers the style names.
+
+    Input shapes: ``[(batch, latent_dim), (batch, styles)]``.
+    Output shape: ``(batch, latent_dim + styles)``.
+    """
+
+    def __init__(self, styles, **kwargs):
+        super().__init__(**kwargs)
+        self.styles = tuple(str(name) for name in styles)
+
+    def call(self, inputs):
+        latent, style = inputs
+        return ops.concatenate([latent, ops.cast(style, latent.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shapes):
+        latent, style = input_shapes
+        return (latent[0], latent[1] + style[1])
+
+    def get_config(self):
+        return {**super().get_config(), "styles": list(self.styles)}
+
+
+def style_names(model):
+    """The style names of a conditional melody VAE; ``()`` for an unconditional one."""
+    try:
+        return model.get_layer("style_condition").styles
+    except ValueError:
+        return ()
 
 
 def load_vae(path):

@@ -1,0 +1,140 @@
+"""``StyleTransfer``: move a tune into another style, and hear it before and after."""
+
+import ipywidgets
+import numpy as np
+
+from musiclab import generation, latent
+from musiclab.audio import render
+from musiclab.generation import melody_steps
+from musiclab.instruments import style_instrument
+from musiclab.models.melody_vae import style_names
+from musiclab.notation import score_svg
+from musiclab.plotting import plot_pianoroll
+from musiclab.style_transfer import contour_correlation, transfer_style
+from widgets.tune_player import figure_png
+
+BY_STYLE = "by style"
+
+
+class StyleTransfer(ipywidgets.VBox):
+    """Pick a tune and a target style; see and hear the tune before and after the move.
+
+    Args:
+        model: a melody VAE. A conditional one decodes under the target style; an
+            unconditional one moves along region label vectors learned from ``corpus``.
+        corpus: a ``Corpus`` with region labels; each tune offers its first window.
+        classifier: optional style classifier: its verdict on both versions is shown.
+        regions: the classifier's region names (needed with ``classifier``).
+        tempo: quarter notes per minute.
+        instrument: a GM instrument, or ``"by style"`` (each version on its style's instrument).
+        seed: decoding seed.
+
+    Attributes:
+        search (Text), tune (Dropdown), target (Dropdown), strength (FloatSlider),
+        temperature (FloatSlider); what it shows: before and after, each a dict of
+        ``audio`` (Audio), ``roll`` (Image), ``score`` (HTML), ``verdict`` (HTML); and
+        status (HTML). ``original`` and ``moved`` hold the two melodies' tokens.
+    """
+
+    def __init__(self, model, corpus, classifier=None, regions=None, tempo=100,
+                 instrument=BY_STYLE, seed=0):
+        if classifier is not None and not regions:
+            raise ValueError("regions: give the classifier's region names")
+        self.model, self.classifier, self.regions = model, classifier, regions
+        self.tempo, self.instrument, self.seed = tempo, instrument, seed
+        self.original = self.moved = None
+        steps = melody_steps(model)
+        windows = corpus.windows(bars=steps // 16, steps_per_bar=16)
+        all_regions = corpus.metadata["region"][windows.tune_index].astype(str)
+        self.styles = style_names(model)
+        if self.styles:
+            usable = np.isin(all_regions, self.styles)
+            self.vectors = None
+        else:
+            codes = generation.encode(model, windows.tokens)
+            self.vectors = latent.label_vectors(codes, all_regions)
+            usable = np.isin(all_regions, list(self.vectors))
+        targets = list(self.styles) or sorted(self.vectors)
+        if len(targets) < 2 or not usable.any():
+            raise ValueError("corpus: needs tunes of at least two regions the model can move "
+                             "between (20 windows of each for an unconditional model)")
+        first = np.unique(windows.tune_index[usable], return_index=True)[1]
+        self.tokens = windows.tokens[usable][first]
+        self.sources = all_regions[usable][first]
+        tune_index = windows.tune_index[usable][first]
+        meta = corpus.metadata
+        self._options = [(f"{meta['title'][i] or meta['id'][i]} ({self.sources[k]})", k)
+                         for k, i in enumerate(tune_index)]
+        self.search = ipywidgets.Text(placeholder="search tunes", description="Search")
+        self.tune = ipywidgets.Dropdown(options=self._options, value=0, description="tune",
+                                        layout={"width": "60%"})
+        self.target = ipywidgets.Dropdown(options=targets, description="to style",
+                                          value=next(t for t in targets if t != self.sources[0]))
+        self.strength = ipywidgets.FloatSlider(1.0, min=0.0, max=1.0 if self.styles else 2.0,
+                                               step=0.05, description="strength")
+        self.temperature = ipywidgets.FloatSlider(0.0, min=0.0, max=1.5, step=0.05,
+                                                  description="temperature")
+        self.status = ipywidgets.HTML()
+        self.before, self.after = self._panel(), self._panel()
+        self.search.observe(self._refilter, names="value")
+        for control in (self.tune, self.target, self.strength, self.temperature):
+            control.observe(lambda change: self.update(), names="value")
+        super().__init__([
+            ipywidgets.HBox([self.search, self.tune]),
+            ipywidgets.HBox([self.target, self.strength, self.temperature]),
+            self.status,
+            ipywidgets.HBox([self._column("Before", self.before),
+                             self._column("After", self.after)]),
+        ])
+        self.update()
+
+    @staticmethod
+    def _panel():
+        return {"verdict": ipywidgets.HTML(),
+                "audio": ipywidgets.Audio(format="wav", autoplay=False, loop=False),
+                "roll": ipywidgets.Image(format="png", layout={"width": "420px"}),
+                "score": ipywidgets.HTML()}
+
+    @staticmethod
+    def _column(title, panel):
+        return ipywidgets.VBox([ipywidgets.HTML(f"<b>{title}</b>"), panel["verdict"],
+                                panel["audio"], panel["roll"], panel["score"]])
+
+    def _refilter(self, change=None):
+        text = self.search.value.strip().lower()
+        self.tune.options = [o for o in self._options if text in o[0].lower()] or self._options
+
+    def _verdict(self, tokens):
+        if self.classifier is None:
+            return ""
+        from musiclab.style import classify
+
+        probabilities = classify(self.classifier, tokens[None])["region"][0]
+        best = int(probabilities.argmax())
+        return f"classifier: {self.regions[best]} ({probabilities[best]:.2f})"
+
+    def _show(self, panel, tokens, style):
+        instrument = style_instrument(style) if self.instrument == BY_STYLE else self.instrument
+        sound = render(tokens, instrument=instrument, tempo=self.tempo)
+        panel["audio"].value = sound.inline()
+        panel["roll"].value = figure_png(lambda ax: plot_pianoroll(tokens, ax=ax))
+        panel["score"].value = score_svg(tokens)
+        verdict = self._verdict(tokens)
+        panel["verdict"].value = f"{style} on {instrument}" + (f" · {verdict}" if verdict else "")
+
+    def update(self):
+        """Move the chosen tune to the chosen style and show both; errors appear inside."""
+        try:
+            index, target = self.tune.value, self.target.value
+            self.original, source = self.tokens[index], str(self.sources[index])
+            self.moved = transfer_style(self.model, self.original, target, self.strength.value,
+                                        source, self.vectors, self.temperature.value,
+                                        self.seed)[0]
+            self._show(self.before, self.original, source)
+            self._show(self.after, self.moved, target)
+            kept = contour_correlation(self.original, self.moved)
+            self.status.value = (f"{source} → {target} at strength {self.strength.value:.2f} · "
+                                 f"contour kept: {kept:.2f} · changed steps: "
+                                 f"{(self.moved != self.original).mean():.0%}")
+        except Exception as error:  # shown in the widget, never raised into the kernel
+            self.status.value = f"<span style='color:#b00020'>Could not transfer: {error}</span>"
