@@ -92,3 +92,36 @@ def plot_receptive_field(dilations, kernel_size=2, ax=None, steps=None):
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax
+
+
+def plot_learning_curve(curve, ax=None):
+    """Held-out accuracy vs number of training tunes, fine-tuned vs from scratch.
+
+    Args:
+        curve: rows from ``musiclab.transfer_learning.learning_curve`` (``tunes``,
+            ``fine_tuned``, ``from_scratch``, ``pretrained``).
+        ax: a matplotlib ``Axes`` (a new figure when ``None``).
+
+    Returns:
+        The matplotlib ``Axes``.
+    """
+    import matplotlib.pyplot as plt
+
+    if not curve:
+        raise ValueError("curve: no rows to plot")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    tunes = [row["tunes"] for row in curve]
+    ax.plot(tunes, [row["fine_tuned"] for row in curve], "o-", color=VOICE_COLOURS[0],
+            label="fine-tuned from the pretrained model")
+    ax.plot(tunes, [row["from_scratch"] for row in curve], "s--", color=VOICE_COLOURS[1],
+            label="trained from scratch")
+    ax.axhline(curve[0]["pretrained"], color="grey", linestyle=":",
+               label="pretrained, before fine-tuning")
+    ax.set_xscale("log")
+    ax.set_xticks(tunes, [str(count) for count in tunes])
+    ax.set_xlabel("training tunes of the small collection")
+    ax.set_ylabel("held-out accuracy")
+    ax.set_title("Transfer learning: learning curve")
+    ax.legend(fontsize="small")
+    return ax
