@@ -9,6 +9,7 @@ for ``benchmarks/style_generation.py``.
 """
 
 import argparse
+import dataclasses
 import json
 import time
 
@@ -18,6 +19,8 @@ def main():
     parser.add_argument("--out", required=True, help="run folder (resumed when it exists)")
     parser.add_argument("--steps", type=int, default=4000, help="optimisation steps")
     parser.add_argument("--minutes", type=float, default=8.0, help="training time limit")
+    parser.add_argument("--group-power", type=float, default=0.0,
+                        help="batch balance: 0 every region equally often, 1 as in the data")
     parser.add_argument("--smoke", action="store_true", help="tiny model, a few steps")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     arguments = parser.parse_args()
@@ -28,6 +31,7 @@ def main():
     from musiclab.training import SPLIT
 
     config = StyleClassifierConfig.smoke() if arguments.smoke else StyleClassifierConfig.default()
+    config = dataclasses.replace(config, group_power=arguments.group_power)
     steps = 20 if arguments.smoke else arguments.steps
     splits = load_corpus("all").split(**SPLIT)
     data = {name: labelled_tunes(part, config.regions, config.dances, config.steps)

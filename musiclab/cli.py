@@ -3,9 +3,11 @@
     musiclab corpus list
     musiclab corpus build PATH_OR_NAME [--workers N] [--cache-dir DIR]
     musiclab render INPUT --out FILE.wav [--instrument NAME] [--tempo BPM]
-    musiclab train vae --corpus NAME --bars 2 --steps N --out DIR
+    musiclab train vae --corpus NAME --bars 2 --steps N --out DIR [--styles]
     musiclab train wavenet [--corpus NAME | --data FILE.json] --steps N --out DIR
     musiclab train gan [--corpus bach] [--tracks 4] --steps N --out DIR [--minutes 30]
+    musiclab train classifier --steps N --out DIR [--minutes 8]
+    musiclab train harmony --steps N --out DIR [--minutes 5]
     musiclab generate --out DIR [--count 4] [--temperature 0.5] [--seed 0]
     musiclab interpolate A B --out DIR [--count 7]
     musiclab sample --model DIR --out DIR [--length 128] [--temperature 1] [--primer TUNE]
@@ -16,6 +18,8 @@ Bad arguments and unusable files give one line on stderr and a non-zero exit.
 import argparse
 import sys
 from pathlib import Path
+
+from musiclab.cli_style import add_style_commands, train_classifier, train_harmony_model
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,6 +62,8 @@ def _parser():
     vae.add_argument("--out", required=True, help="the run's folder (resumes if it has one)")
     vae.add_argument("--batch-size", type=int, default=64)
     vae.add_argument("--seed", type=int, default=0)
+    vae.add_argument("--styles", action="store_true",
+                     help="a conditional VAE: condition on the tunes' regions")
     vae.add_argument("--smoke", action="store_true", help="a tiny model, for a quick check")
     vae.add_argument("--backend", choices=["tensorflow", "jax"], default=None,
                      help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
@@ -86,6 +92,8 @@ def _parser():
     wavenet.add_argument("--smoke", action="store_true", help="a tiny model, for a quick check")
     wavenet.add_argument("--backend", choices=["tensorflow", "jax"], default=None,
                          help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
+
+    add_style_commands(train_commands)
 
     gan = train_commands.add_parser("gan", help="the piano-roll GAN (chorale phrases)")
     gan.add_argument("--corpus", default="bach", help="collection or folder (default: bach)")
@@ -236,20 +244,35 @@ def _train_vae(arguments):
     from musiclab.models.melody_vae import MelodyVAEConfig
     from musiclab.training import corpus_windows, train_vae
 
-    windows = corpus_windows(arguments.corpus, bars=arguments.bars)
+    windows, styles, names = corpus_windows(arguments.corpus, bars=arguments.bars), None, ()
+    if arguments.styles:
+        from musiclab.data import load_corpus
+        from musiclab.style import style_windows
+        from musiclab.training import SPLIT
+
+        splits = load_corpus(arguments.corpus).split(**SPLIT)
+        names = tuple(sorted({str(region) for region in splits["train"].metadata["region"]}))
+        labelled = {name: style_windows(part, names, bars=arguments.bars)
+                    for name, part in splits.items()}
+        windows = {name: tokens for name, (tokens, _) in labelled.items()}
+        styles = {name: labels for name, (_, labels) in labelled.items()}
+        print(f"conditioned on {len(names)} styles: {', '.join(names)}")
     if arguments.smoke:
         config = MelodyVAEConfig.smoke(bars=arguments.bars)
     else:  # a flat decoder for short melodies, a hierarchical one beyond 2 bars
         base = MelodyVAEConfig.default() if arguments.bars <= 2 else \
             MelodyVAEConfig.default_16_bars()
         config = type(base)(**{**base.__dict__, "bars": arguments.bars})
+    config = type(config)(**{**config.__dict__, "styles": names})
     train, valid = windows["train"], windows["valid"]
     if not len(train) or not len(valid):
         raise _UsageError(f"musiclab: {arguments.corpus}: too few {arguments.bars}-bar windows "
                           "to train on")
     print(f"{len(train)} training and {len(valid)} validation windows of {arguments.bars} bars")
     _, state = train_vae(config, train, valid, steps=arguments.steps, folder=arguments.out,
-                         batch_size=arguments.batch_size, seed=arguments.seed)
+                         batch_size=arguments.batch_size, seed=arguments.seed,
+                         train_styles=None if styles is None else styles["train"],
+                         valid_styles=None if styles is None else styles["valid"])
     last = state["history"][-1]
     print(f"step {last['step']} on {state['device']}: validation accuracy "
           f"{last['valid_accuracy']:.3f} (teacher-forced), KL {last['kl_bits']:.1f} bits; "
@@ -482,6 +505,10 @@ def main(argv=None):
                 return _train_wavenet(arguments)
             if arguments.model == "gan":
                 return _train_gan(arguments)
+            if arguments.model == "classifier":
+                return train_classifier(arguments, _UsageError)
+            if arguments.model == "harmony":
+                return train_harmony_model(arguments, _UsageError)
             return _train_vae(arguments)
         if arguments.command == "generate":
             return _generate(arguments)

@@ -53,12 +53,13 @@ def _has_note(tokens):
     return bool((np.asarray(tokens) >= FIRST_PITCH_TOKEN).any())
 
 
-def crop_batch(tunes, region_index, dance_index, steps, batch_size, rng):
+def crop_batch(tunes, region_index, dance_index, steps, batch_size, rng, group_power=0.0):
     """A class-balanced batch of random crops.
 
-    Each row picks a group uniformly (one group per region, plus one for the
-    tunes with a dance label), a tune of that group, and a crop of it that holds
-    at least one note.
+    Each row picks a group (one group per region, plus one for the tunes with a
+    dance label), a tune of that group, and a crop of it that holds at least one
+    note. Groups are picked with probability proportional to ``size ** group_power``:
+    0 is uniform (fully balanced), 1 follows the data, 0.5 is in between.
 
     Returns:
         ``(tokens (batch, steps) int32, region (batch,), dance (batch,))``.
@@ -67,10 +68,12 @@ def crop_batch(tunes, region_index, dance_index, steps, batch_size, rng):
               if label >= 0]
     groups.append(np.flatnonzero(dance_index >= 0))
     groups = [group for group in groups if len(group)]
+    weights = np.array([len(group) for group in groups], np.float64) ** group_power
+    picks = rng.choice(len(groups), size=batch_size, p=weights / weights.sum())
     tokens = np.zeros((batch_size, steps), np.int32)
     chosen = np.zeros(batch_size, np.int64)
     for row in range(batch_size):
-        group = groups[rng.integers(len(groups))]
+        group = groups[picks[row]]
         tune = group[rng.integers(len(group))]
         for _ in range(8):
             start = rng.integers(0, len(tunes[tune]) - steps + 1)
@@ -224,7 +227,8 @@ def train_style_classifier(config, train, valid, steps, folder, batch_size=64,
     known = valid_region >= 0
 
     def train_batch(model, rng):
-        tokens, region, dance = crop_batch(*train, config.steps, batch_size, rng)
+        tokens, region, dance = crop_batch(*train, config.steps, batch_size, rng,
+                                           config.group_power)
         result = model.train_on_batch(tokens, {"region": region, "dance": dance})
         return result[0] if isinstance(result, list | tuple) else result
 

@@ -102,3 +102,17 @@ def test_loader_rejects_other_models(tmp_path):
     keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]).save(path)
     with pytest.raises(MusiclabError, match="other.keras"):
         load_harmony_model(path)
+
+
+def test_train_commands_for_the_style_models(tmp_path, capsys):
+    from musiclab.cli import main
+
+    assert main(["train", "harmony", "--smoke", "--steps", "4", "--out", str(tmp_path / "h")]) == 0
+    out = capsys.readouterr().out
+    assert "validation loss per voice" in out and "bass" in out
+    assert (tmp_path / "h" / "best.keras").exists()
+    assert main(["train", "classifier", "--steps", "0", "--out", str(tmp_path / "c")]) == 2
+    assert "--steps must be at least 1" in capsys.readouterr().err
+    assert main(["train", "harmony", "--steps", "3", "--minutes", "-1",
+                 "--out", str(tmp_path / "h")]) == 2
+    assert "--minutes must be positive" in capsys.readouterr().err

@@ -38,6 +38,8 @@ class StyleClassifierConfig(JSONConfig):
         kernel_size: convolution width.
         dropout: dropout before the heads.
         dance_weight: weight of the dance loss against the region loss.
+        group_power: how balanced the training batches are (see ``musiclab.style.crop_batch``:
+            0 draws every region equally often, 1 as often as the data has them).
         learning_rate: Adam learning rate.
     """
 
@@ -50,6 +52,7 @@ class StyleClassifierConfig(JSONConfig):
     kernel_size: int = 3
     dropout: float = 0.3
     dance_weight: float = 0.5
+    group_power: float = 0.0
     learning_rate: float = 2e-3
 
     @classmethod
