@@ -30,6 +30,11 @@ def main():
     parser.add_argument("--per-style", type=int, default=100, help="samples per region")
     parser.add_argument("--temperature", type=float, default=0.5, help="sampling temperature")
     parser.add_argument("--strength", type=float, default=1.0, help="transfer strength")
+    parser.add_argument("--spread", type=float, default=0.7,
+                        help="spread of the style Gaussians the codes are drawn from")
+    parser.add_argument("--free-bits", type=float, default=None,
+                        help="the VAE's free bits (default: the 2-bar model's); fewer bits "
+                             "leave more of the style to the style input")
     parser.add_argument("--smoke", action="store_true", help="tiny model, a few steps")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     arguments = parser.parse_args()
@@ -40,13 +45,15 @@ def main():
     from musiclab.models.pretrained import pretrained_vae
     from musiclab.models.style_classifier import load_style_classifier
     from musiclab.style import recognition_rates, style_windows
-    from musiclab.style_transfer import conditioned_samples, measure_transfer
+    from musiclab.style_transfer import conditioned_samples, measure_transfer, style_gaussians
     from musiclab.training import SPLIT, train_vae
 
     classifier = load_style_classifier(arguments.classifier)
     regions = _regions(arguments.classifier)
     config = (MelodyVAEConfig.smoke() if arguments.smoke else MelodyVAEConfig.default())
     config = dataclasses.replace(config, styles=tuple(regions))
+    if arguments.free_bits is not None:
+        config = dataclasses.replace(config, free_bits=arguments.free_bits)
     splits = load_corpus("all").split(**SPLIT)
     data = {name: style_windows(part, regions) for name, part in splits.items()}
     started = time.perf_counter()
@@ -65,7 +72,15 @@ def main():
 
     tokens, requested = conditioned_samples(model, regions, arguments.per_style,
                                             arguments.temperature, seed=0)
+    figures["conditioned_prior"] = recognition_rates(classifier, tokens, requested, regions)
+    train_tokens, train_styles = data["train"]
+    train_names = np.asarray(regions)[train_styles]
+    gaussians = style_gaussians(model, train_tokens, train_names)
+    tokens, requested = conditioned_samples(model, regions, arguments.per_style,
+                                            arguments.temperature, seed=0, gaussians=gaussians,
+                                            spread=arguments.spread)
     figures["conditioned"] = recognition_rates(classifier, tokens, requested, regions)
+    figures["spread"] = arguments.spread
 
     test_tokens, test_styles = data["test"]
     rng = np.random.default_rng(0)
@@ -80,7 +95,11 @@ def main():
         model, classifier, melodies, sources, targets, regions, arguments.strength)
 
     shipped = pretrained_vae()
-    train_tokens, train_styles = data["train"]
+    tokens, requested = conditioned_samples(
+        shipped, regions, arguments.per_style, arguments.temperature, seed=0,
+        gaussians=style_gaussians(shipped, train_tokens, train_names), spread=arguments.spread)
+    figures["shipped_vae_style_gaussians"] = recognition_rates(classifier, tokens, requested,
+                                                               regions)
     sample_rows = np.concatenate([rng.permutation(np.flatnonzero(train_styles == index))[:1000]
                                   for index in range(len(regions))])
     codes = generation.encode(shipped, train_tokens[sample_rows])
@@ -92,9 +111,13 @@ def main():
           f"on {figures['device']}; valid accuracy {figures['valid_accuracy']:.3f}, "
           f"KL {figures['kl_bits']:.1f} bits")
     print(f"samples recognised as the requested region ({arguments.per_style} per region, "
-          f"temperature {arguments.temperature}):")
-    for name, rate in figures["conditioned"].items():
-        print(f"  {name:10s} {rate:.3f}")
+          f"temperature {arguments.temperature}); codes from:")
+    print(f"  {'region':10s} {'N(0, I)':>8} {'style Gaussian':>15} "
+          f"{'shipped VAE, style Gaussian':>28}")
+    for name in figures["conditioned"]:
+        print(f"  {name:10s} {figures['conditioned_prior'][name]:8.3f} "
+              f"{figures['conditioned'][name]:15.3f} "
+              f"{figures['shipped_vae_style_gaussians'][name]:28.3f}")
     for key, label in (("transfer_conditional", "conditional VAE"),
                        ("transfer_label_vectors", "shipped VAE + label vectors")):
         result = figures[key]

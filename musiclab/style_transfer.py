@@ -98,21 +98,69 @@ def transfer_style(model, tokens, target, strength=1.0, source=None, vectors=Non
     return generation.decode(model, codes, temperature, seed)
 
 
-def conditioned_samples(model, styles, per_style, temperature=1.0, seed=0):
-    """Samples of a conditional VAE for each requested style.
+def style_gaussians(model, tokens, labels, per_style=1000, seed=0):
+    """A Gaussian fit of each style's codes: where in the latent space a style lives.
+
+    A conditional VAE's codes are encoded under each melody's own style.
 
     Args:
-        model: a conditional melody VAE.
+        model: a melody VAE.
+        tokens: int array ``(n, steps)`` of melodies.
+        labels: their style names ``(n,)``.
+        per_style: at most this many melodies per style are encoded.
+        seed: which melodies.
+
+    Returns:
+        ``{style: (mean (latent_dim,), cholesky factor (latent_dim, latent_dim))}``.
+    """
+    labels = np.asarray([str(label) for label in labels])
+    rng = np.random.default_rng(seed)
+    conditional = bool(style_names(model))
+    fits = {}
+    for name in sorted(set(labels.tolist())):
+        rows = rng.permutation(np.flatnonzero(labels == name))[:per_style]
+        if len(rows) < 2:
+            raise ValueError(f"labels: style {name!r} needs at least 2 melodies")
+        codes = generation.encode(model, np.asarray(tokens)[rows], name if conditional else None)
+        covariance = np.cov(codes.T.astype(np.float64)) + 1e-4 * np.eye(codes.shape[1])
+        fits[name] = (codes.mean(axis=0), np.linalg.cholesky(covariance))
+    return fits
+
+
+def conditioned_samples(model, styles, per_style, temperature=1.0, seed=0, gaussians=None,
+                        spread=1.0):
+    """Samples for each requested style.
+
+    Codes come from the prior N(0, I) (a conditional VAE only), or, with
+    ``gaussians``, from each style's own region of the latent space (any VAE; a
+    conditional one also decodes under the style).
+
+    Args:
+        model: a melody VAE.
         styles: style names.
         per_style: samples per style.
         temperature, seed: sampling settings.
+        gaussians: optional ``style_gaussians`` of the model.
+        spread: scale of the Gaussians' spread (below 1 stays nearer each style's centre).
 
     Returns:
         ``(tokens (len(styles) * per_style, steps), requested (len(styles) * per_style,))``.
     """
+    conditional = bool(style_names(model))
+    if gaussians is None and not conditional:
+        raise ValueError("gaussians: an unconditional VAE needs each style's Gaussian")
     tokens, requested = [], []
     for offset, style in enumerate(styles):
-        tokens.append(generation.sample(model, per_style, temperature, seed + offset, style))
+        if gaussians is None:
+            tokens.append(generation.sample(model, per_style, temperature, seed + offset, style))
+        else:
+            if style not in gaussians:
+                raise ValueError(f"styles: no Gaussian for {style!r}")
+            mean, factor = gaussians[style]
+            noise = np.random.default_rng(seed + offset).standard_normal((per_style, len(mean)))
+            codes = (mean + spread * noise @ factor.T).astype(np.float32)
+            tokens.append(generation.decode(model, codes, temperature, seed + offset,
+                                            style if conditional else None))
         requested.extend([style] * per_style)
     return np.concatenate(tokens), np.array(requested)
 

@@ -227,3 +227,26 @@ def test_style_transfer_along_label_vectors(conditional_vae):
     np.testing.assert_array_equal(moved, generation.decode(model, codes + 1.0))
     with pytest.raises(ValueError, match="no label vector for 'jazz'"):
         transfer_style(model, tokens[:2], "jazz", vectors=vectors)
+
+
+def test_samples_from_each_styles_gaussian(conditional_vae):
+    from musiclab.style_transfer import conditioned_samples, style_gaussians
+
+    model, tokens, styles = conditional_vae
+    names = np.array(["low", "high"])[styles]
+    gaussians = style_gaussians(model, tokens, names, per_style=40)
+    assert set(gaussians) == {"low", "high"}
+    mean, factor = gaussians["low"]
+    assert mean.shape == (8,) and factor.shape == (8, 8) and np.allclose(np.triu(factor, 1), 0)
+    codes = generation.encode(model, tokens[styles == 0][:40], "low")
+    assert np.abs(mean - codes.mean(axis=0)).max() < 1.5 * codes.std(axis=0).max()
+    melodies, requested = conditioned_samples(model, ["high", "low"], 3, temperature=0.0,
+                                              gaussians=gaussians, spread=0.0)
+    assert requested.tolist() == ["high"] * 3 + ["low"] * 3
+    np.testing.assert_array_equal(melodies[3], generation.decode(model, mean[None], style="low")[0])
+    plain = MelodyVAEConfig.smoke()
+    keras.utils.set_random_seed(0)
+    from musiclab.models.melody_vae import build_vae
+
+    with pytest.raises(ValueError, match="gaussians"):
+        conditioned_samples(build_vae(plain), ["low"], 2)
