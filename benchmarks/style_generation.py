@@ -81,6 +81,10 @@ def main():
                                             spread=arguments.spread)
     figures["conditioned"] = recognition_rates(classifier, tokens, requested, regions)
     figures["spread"] = arguments.spread
+    real = recognition_rates(classifier, data["test"][0], np.asarray(regions)[data["test"][1]],
+                             regions)
+    figures["real_test_windows"] = {**real, "mean_over_regions": float(np.mean(
+        [real[name] for name in regions]))}
 
     test_tokens, test_styles = data["test"]
     rng = np.random.default_rng(0)
@@ -125,6 +129,10 @@ def main():
               f"as target {result['recognised_as_target']:.3f} (before: "
               f"{result['recognised_before']:.3f}), contour correlation "
               f"{result['contour_correlation']:.3f}, changed steps {result['changed_steps']:.3f}")
+    real = figures["real_test_windows"]
+    per_region = ", ".join(f"{name} {real[name]:.2f}" for name in regions)
+    print(f"the judge on real held-out windows: {real['mean_over_regions']:.3f} (mean over "
+          f"regions; {per_region})")
     overall = figures["conditioned"]["overall"]
     print(f"target: conditioned samples recognised >= 0.80: {overall:.3f} "
           f"({'met' if overall >= 0.80 else 'short'})")
