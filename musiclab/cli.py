@@ -19,7 +19,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from musiclab.cli_style import add_style_commands, train_classifier, train_harmony_model
+from musiclab.cli_style import (
+    add_style_commands,
+    check_training_arguments,
+    train_classifier,
+    train_harmony_model,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -331,15 +336,7 @@ def _train_wavenet(arguments):
 
 
 def _train_gan(arguments):
-    import os
-
-    for name in ("steps", "batch_size"):
-        if getattr(arguments, name) < 1:
-            raise _UsageError(f"musiclab: --{name.replace('_', '-')} must be at least 1")
-    if arguments.minutes is not None and arguments.minutes <= 0:
-        raise _UsageError("musiclab: --minutes must be positive")
-    if arguments.backend:
-        os.environ["KERAS_BACKEND"] = arguments.backend
+    time_limit = check_training_arguments(arguments, _UsageError)
     from musiclab import gan
     from musiclab.models.pianoroll_gan import GANConfig
 
@@ -351,8 +348,7 @@ def _train_gan(arguments):
     print(f"{len(phrases['train'])} training and {len(phrases['valid'])} validation phrases")
     _, state = gan.train_gan(config, phrases["train"], phrases["valid"], steps=arguments.steps,
                              folder=arguments.out, batch_size=arguments.batch_size,
-                             seed=arguments.seed, time_limit=None if arguments.minutes is None
-                             else arguments.minutes * 60)
+                             seed=arguments.seed, time_limit=time_limit)
     last = state["history"][-1]
     print(f"step {last['step']} on {state['device']}: generated vs validation phrases: "
           f"QN {last['QN_generated']:.2f} / {last['QN_real']:.2f}, UPC {last['UPC_generated']:.2f}"

@@ -23,7 +23,12 @@ def add_style_commands(train_commands):
                             help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
 
 
-def _check(arguments, usage_error):
+def check_training_arguments(arguments, usage_error):
+    """Check ``--steps``, ``--batch-size`` and ``--minutes``; set the backend.
+
+    Returns:
+        The time limit in seconds, or ``None``.
+    """
     for name in ("steps", "batch_size"):
         if getattr(arguments, name) < 1:
             raise usage_error(f"musiclab: --{name.replace('_', '-')} must be at least 1")
@@ -36,7 +41,7 @@ def _check(arguments, usage_error):
 
 def train_classifier(arguments, usage_error):
     """Train the style classifier on the bundled corpus; print its validation accuracy."""
-    time_limit = _check(arguments, usage_error)
+    time_limit = check_training_arguments(arguments, usage_error)
     from musiclab.data import load_corpus
     from musiclab.models.style_classifier import StyleClassifierConfig
     from musiclab.style import labelled_tunes, train_style_classifier
@@ -58,7 +63,7 @@ def train_classifier(arguments, usage_error):
 
 def train_harmony_model(arguments, usage_error):
     """Train melody with harmony on the chorales; print each voice's validation loss."""
-    time_limit = _check(arguments, usage_error)
+    time_limit = check_training_arguments(arguments, usage_error)
     from musiclab.harmony import chorale_grids, train_harmony
     from musiclab.models.harmony import VOICES, HarmonyConfig
 
