@@ -175,7 +175,38 @@ def evaluate_style_classifier(model, tunes, region_index, dance_index, steps=32)
     return result
 
 
-def recognition_rates(model, tokens, requested, regions):
+def tune_log_probabilities(model, tunes, steps=32):
+    """A verdict per tune: the mean log-probability of its consecutive crops.
+
+    Args:
+        model: a style classifier.
+        tunes: melodies, each int ``(length,)`` (lengths may differ).
+        steps: crop length.
+
+    Returns:
+        ``{"region": (tunes, regions), "dance": (tunes, dances)}`` float arrays; a tune
+        without a crop that holds a note gets ``-inf`` everywhere.
+    """
+    crops, owners = [], []
+    for index, tune in enumerate(tunes):
+        pieces = tune_crops(np.asarray(tune), steps)
+        crops.append(pieces)
+        owners.extend([index] * len(pieces))
+    if not owners:
+        raise ValueError(f"tunes: none holds a note in a crop of {steps} steps")
+    probabilities = classify(model, np.concatenate(crops))
+    owners = np.array(owners)
+    counts = np.bincount(owners, minlength=len(tunes))[:, None]
+    result = {}
+    for head, values in probabilities.items():
+        totals = np.zeros((len(tunes), values.shape[1]))
+        np.add.at(totals, owners, np.log(values + 1e-12))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            result[head] = np.where(counts > 0, totals / np.maximum(counts, 1), -np.inf)
+    return result
+
+
+def recognition_rates(model, tokens, requested, regions, crop_steps=None):
     """How often melodies are recognised as the region they were asked for.
 
     Args:
@@ -183,6 +214,9 @@ def recognition_rates(model, tokens, requested, regions):
         tokens: int array ``(n, steps)`` of generated melodies.
         requested: region names ``(n,)`` they were generated for.
         regions: the classifier's region names.
+        crop_steps: ``None`` judges each melody whole; a number judges it as a tune,
+            by its consecutive crops of that length (see ``tune_log_probabilities``),
+            as the classifier's per-tune accuracy is measured.
 
     Returns:
         ``{"overall": rate, region: rate, ...}`` for the regions requested.
@@ -191,7 +225,12 @@ def recognition_rates(model, tokens, requested, regions):
     unknown = sorted(set(requested.tolist()) - set(regions))
     if unknown:
         raise ValueError(f"requested: regions {unknown} are not among {list(regions)}")
-    guessed = np.asarray(regions)[classify(model, tokens)["region"].argmax(axis=1)]
+    if crop_steps is None:
+        scores = classify(model, tokens)["region"]
+    else:
+        scores = tune_log_probabilities(model, tokens, crop_steps)["region"]
+    guessed = np.asarray(regions)[scores.argmax(axis=1)]
+    guessed[~np.isfinite(scores).any(axis=1)] = ""
     rates = {"overall": float((guessed == requested).mean())}
     for name in sorted(set(requested.tolist())):
         rates[name] = float((guessed[requested == name] == name).mean())

@@ -26,6 +26,7 @@ from musiclab.style import (
     style_labels,
     train_style_classifier,
     tune_crops,
+    tune_log_probabilities,
 )
 from musiclab.style_transfer import (
     contour_correlation,
@@ -125,6 +126,16 @@ def test_style_classifier_learns_and_reports(trained_classifier):
     assert rates["overall"] > 0.8 and set(rates) == {"overall", "low", "high", "long"}
     with pytest.raises(ValueError, match="not among"):
         recognition_rates(model, data[0][0][None, :16], ["jazz"], ("low", "high", "long"))
+    tunes = np.stack([tune[:48] for tune in data[0][:6]])
+    verdicts = tune_log_probabilities(model, tunes, 16)["region"]
+    crops = np.log(classify(model, tunes[:1].reshape(3, 16))["region"] + 1e-12)
+    np.testing.assert_allclose(verdicts[0], crops.mean(axis=0), rtol=1e-4)
+    by_tune = recognition_rates(model, tunes, ["low", "high", "long"] * 2,
+                                ("low", "high", "long"), crop_steps=16)
+    assert by_tune["overall"] > 0.8
+    silent = np.zeros((1, 48), np.int32)
+    assert recognition_rates(model, np.concatenate([tunes[:1], silent]), ["low", "low"],
+                             ("low", "high", "long"), crop_steps=16)["low"] == 0.5
 
 
 def test_classifier_loader_rejects_other_files(tmp_path):
