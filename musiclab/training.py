@@ -155,8 +155,9 @@ def run_training(folder, config, build, load, train_batch, validate, steps,
         progress: show a progress bar.
         show: history keys shown on the progress bar.
         on_checkpoint: optional ``(model, entry) -> None`` called after each checkpoint.
-        time_limit: optional seconds of training (all sessions of the run together)
-            after which it stops at the next checkpoint; calling again resumes.
+        time_limit: optional seconds of training (all sessions of the run together):
+            the step that reaches it is the last; the run then validates and writes its
+            checkpoint (so it ends a validation later); calling again resumes.
         on_save: optional ``(model, folder) -> None`` that writes more state (e.g. optimiser
             variables a ``.keras`` file does not hold) after each checkpoint.
 
@@ -206,7 +207,9 @@ def run_training(folder, config, build, load, train_batch, validate, steps,
                                     "rate and resume)")
             losses.append(loss)
             bar.update()
-        state["steps_done"] += chunk
+            if time_limit is not None and time.perf_counter() - started >= time_limit:
+                break
+        state["steps_done"] += len(losses)
         entry = {"step": state["steps_done"], "loss": float(np.mean(losses)), **validate(model),
                  "chunk_seconds": time.perf_counter() - chunk_started}
         entry["seconds"] = time.perf_counter() - started

@@ -36,6 +36,19 @@ def test_train_checkpoints_and_resumes(tokens, tmp_path):
         train_vae(other, train, valid, steps=3, folder=tmp_path, progress=False)
 
 
+def test_time_limit_stops_within_a_checkpoint_interval(tokens, tmp_path):
+    from musiclab.models.melody_vae import MelodyVAEConfig
+    from musiclab.training import train_vae
+
+    train, valid = tokens
+    _, state = train_vae(MelodyVAEConfig.smoke(), train, valid, steps=100_000, folder=tmp_path,
+                         batch_size=16, checkpoint_every=100_000, progress=False,
+                         time_limit=1e-6)
+    assert state["steps_done"] == 1 and [e["step"] for e in state["history"]] == [1]
+    assert json.loads((tmp_path / "state.json").read_text())["steps_done"] == 1
+    assert (tmp_path / "best.keras").exists()
+
+
 def test_nan_stops_with_a_clear_message(tokens, tmp_path):
     from musiclab.models.melody_vae import MelodyVAEConfig
     from musiclab.training import train_vae
