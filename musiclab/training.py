@@ -156,8 +156,9 @@ def run_training(folder, config, build, load, train_batch, validate, steps,
         show: history keys shown on the progress bar.
         on_checkpoint: optional ``(model, entry) -> None`` called after each checkpoint.
         time_limit: optional seconds of training (all sessions of the run together):
-            the step that reaches it is the last; the run then validates and writes its
-            checkpoint (so it ends a validation later); calling again resumes.
+            training stops early enough for the last validation (timed as the one
+            before it) to end at the limit, then writes its checkpoint; calling again
+            resumes.
         on_save: optional ``(model, folder) -> None`` that writes more state (e.g. optimiser
             variables a ``.keras`` file does not hold) after each checkpoint.
 
@@ -195,6 +196,7 @@ def run_training(folder, config, build, load, train_batch, validate, steps,
                desc=f"training ({state['device']})", disable=not progress)
     started = time.perf_counter() - sum(entry.get("chunk_seconds", 0.0)
                                         for entry in state["history"])
+    validation_seconds = 0.0
     while state["steps_done"] < steps:
         chunk = min(checkpoint_every, steps - state["steps_done"])
         chunk_started, losses = time.perf_counter(), []
@@ -207,11 +209,14 @@ def run_training(folder, config, build, load, train_batch, validate, steps,
                                     "rate and resume)")
             losses.append(loss)
             bar.update()
-            if time_limit is not None and time.perf_counter() - started >= time_limit:
+            if time_limit is not None and \
+                    time.perf_counter() - started + validation_seconds >= time_limit:
                 break
         state["steps_done"] += len(losses)
+        validation_started = time.perf_counter()
         entry = {"step": state["steps_done"], "loss": float(np.mean(losses)), **validate(model),
                  "chunk_seconds": time.perf_counter() - chunk_started}
+        validation_seconds = time.perf_counter() - validation_started
         entry["seconds"] = time.perf_counter() - started
         state["history"].append(entry)
         bar.set_postfix({key: f"{entry[key]:.3g}" for key in show if key in entry})
