@@ -197,7 +197,9 @@ def run_training(folder, config, build, load, train_batch, validate, steps,
     started = time.perf_counter() - sum(entry.get("chunk_seconds", 0.0)
                                         for entry in state["history"])
     validation_seconds = 0.0
-    while state["steps_done"] < steps:
+    out_of_time = time_limit is not None and state["steps_done"] > 0 and \
+        time.perf_counter() - started >= time_limit  # a resumed run with no time left
+    while state["steps_done"] < steps and not out_of_time:
         chunk = min(checkpoint_every, steps - state["steps_done"])
         chunk_started, losses = time.perf_counter(), []
         for _ in range(chunk):
@@ -209,8 +211,9 @@ def run_training(folder, config, build, load, train_batch, validate, steps,
                                     "rate and resume)")
             losses.append(loss)
             bar.update()
-            if time_limit is not None and \
-                    time.perf_counter() - started + validation_seconds >= time_limit:
+            out_of_time = time_limit is not None and \
+                time.perf_counter() - started + validation_seconds >= time_limit
+            if out_of_time:
                 break
         state["steps_done"] += len(losses)
         validation_started = time.perf_counter()
@@ -231,8 +234,6 @@ def run_training(folder, config, build, load, train_batch, validate, steps,
         atomic_write_text(folder / "state.json", json.dumps(state, indent=1))
         if on_checkpoint is not None:
             on_checkpoint(model, entry)
-        if time_limit is not None and entry["seconds"] >= time_limit:
-            break
     bar.close()
     return model, state
 

@@ -47,6 +47,10 @@ def test_time_limit_stops_within_a_checkpoint_interval(tokens, tmp_path):
     assert state["steps_done"] == 1 and [e["step"] for e in state["history"]] == [1]
     assert json.loads((tmp_path / "state.json").read_text())["steps_done"] == 1
     assert (tmp_path / "best.keras").exists()
+    _, resumed = train_vae(MelodyVAEConfig.smoke(), train, valid, steps=100_000,
+                           folder=tmp_path, batch_size=16, checkpoint_every=100_000,
+                           progress=False, time_limit=1e-6)
+    assert resumed["steps_done"] == 1 and len(resumed["history"]) == 1
 
 
 def test_nan_stops_with_a_clear_message(tokens, tmp_path):
