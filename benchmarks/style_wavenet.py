@@ -113,15 +113,10 @@ def main():
 
 def _per_crop(classifier, tunes, requested, regions, crop):
     """Recognition of every 2-bar crop of the tunes (each crop judged alone)."""
-    from musiclab.style import recognition_rates, tune_crops
+    from musiclab.style import crops_of_tunes, recognition_rates
 
-    crops, wanted = [], []
-    for tune, region in zip(tunes, requested):
-        pieces = tune_crops(np.asarray(tune), crop)
-        crops.append(pieces)
-        wanted += [region] * len(pieces)
-    return recognition_rates(classifier, np.concatenate(crops), wanted, regions)
-
+    crops, owners = crops_of_tunes(tunes, crop)
+    return recognition_rates(classifier, crops, np.asarray(requested)[owners], regions)
 
 if __name__ == "__main__":
     main()

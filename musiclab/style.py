@@ -145,12 +145,7 @@ def evaluate_style_classifier(model, tunes, region_index, dance_index, steps=32)
         regions, ``dance_tune_accuracy`` and ``dance_confusion`` for the dances,
         and the counts ``crops`` and ``tunes``.
     """
-    crops, owners = [], []
-    for index, tune in enumerate(tunes):
-        pieces = tune_crops(tune, steps)
-        crops.append(pieces)
-        owners.extend([index] * len(pieces))
-    crops, owners = np.concatenate(crops), np.array(owners)
+    crops, owners = crops_of_tunes(tunes, steps)
     probabilities = classify(model, crops)
     result = {"crops": int(len(crops)), "tunes": int(len(set(owners.tolist())))}
     for head, labels, prefix in (("region", region_index, ""), ("dance", dance_index, "dance_")):
@@ -160,10 +155,9 @@ def evaluate_style_classifier(model, tunes, region_index, dance_index, steps=32)
             continue
         crop_truth = labels[owners][labelled]
         crop_guess = probabilities[head][labelled].argmax(axis=1)
-        log_probabilities = np.log(probabilities[head] + 1e-12)
         tune_ids = np.unique(owners[labelled])
-        tune_guess = np.array([log_probabilities[owners == tune].mean(axis=0).argmax()
-                               for tune in tune_ids])
+        tune_guess = _mean_per_tune(np.log(probabilities[head] + 1e-12), owners,
+                                    len(tunes))[tune_ids].argmax(axis=1)
         tune_matrix = confusion_matrix(labels[tune_ids], tune_guess, classes)
         crop_matrix = confusion_matrix(crop_truth, crop_guess, classes)
         result.update({
@@ -187,23 +181,30 @@ def tune_log_probabilities(model, tunes, steps=32):
         ``{"region": (tunes, regions), "dance": (tunes, dances)}`` float arrays; a tune
         without a crop that holds a note gets ``-inf`` everywhere.
     """
-    crops, owners = [], []
-    for index, tune in enumerate(tunes):
-        pieces = tune_crops(np.asarray(tune), steps)
-        crops.append(pieces)
-        owners.extend([index] * len(pieces))
-    if not owners:
+    crops, owners = crops_of_tunes(tunes, steps)
+    if not len(owners):
         raise ValueError(f"tunes: none holds a note in a crop of {steps} steps")
-    probabilities = classify(model, np.concatenate(crops))
-    owners = np.array(owners)
-    counts = np.bincount(owners, minlength=len(tunes))[:, None]
-    result = {}
-    for head, values in probabilities.items():
-        totals = np.zeros((len(tunes), values.shape[1]))
-        np.add.at(totals, owners, np.log(values + 1e-12))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            result[head] = np.where(counts > 0, totals / np.maximum(counts, 1), -np.inf)
-    return result
+    return {head: _mean_per_tune(np.log(values + 1e-12), owners, len(tunes))
+            for head, values in classify(model, crops).items()}
+
+
+def crops_of_tunes(tunes, steps):
+    """Every tune's consecutive crops (see ``tune_crops``), stacked.
+
+    Returns:
+        ``(crops (n, steps) int32, owners (n,) int64)``: each crop and the index of its tune.
+    """
+    pieces = [tune_crops(np.asarray(tune), steps) for tune in tunes]
+    owners = np.repeat(np.arange(len(pieces)), [len(piece) for piece in pieces])
+    return np.concatenate(pieces or [np.zeros((0, steps), np.int32)]), owners.astype(np.int64)
+
+
+def _mean_per_tune(values, owners, count):
+    """Mean of the rows of ``values`` per owner ``(count, columns)``; ``-inf`` for none."""
+    totals = np.zeros((count, values.shape[1]))
+    np.add.at(totals, owners, values)
+    counts = np.bincount(owners, minlength=count)[:, None]
+    return np.where(counts > 0, totals / np.maximum(counts, 1), -np.inf)
 
 
 def recognition_rates(model, tokens, requested, regions, crop_steps=None):
