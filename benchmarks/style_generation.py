@@ -43,13 +43,13 @@ def main():
     from musiclab.data import load_corpus
     from musiclab.models.melody_vae import MelodyVAEConfig, load_vae
     from musiclab.models.pretrained import pretrained_vae
-    from musiclab.models.style_classifier import load_style_classifier
+    from musiclab.models.style_classifier import classifier_config, load_style_classifier
     from musiclab.style import recognition_rates, style_windows
     from musiclab.style_transfer import conditioned_samples, measure_transfer, style_gaussians
     from musiclab.training import SPLIT, train_vae
 
     classifier = load_style_classifier(arguments.classifier)
-    regions = _regions(arguments.classifier)
+    regions = classifier_config(arguments.classifier).regions
     config = (MelodyVAEConfig.smoke() if arguments.smoke else MelodyVAEConfig.default())
     config = dataclasses.replace(config, styles=tuple(regions))
     if arguments.free_bits is not None:
@@ -139,16 +139,6 @@ def main():
     if arguments.json:
         with open(arguments.json, "w") as handle:
             json.dump(figures, handle, indent=1)
-
-
-def _regions(classifier_path):
-    """The region names stored in the classifier run's config.json."""
-    from pathlib import Path
-
-    from musiclab.models.style_classifier import StyleClassifierConfig
-
-    return StyleClassifierConfig.from_json(
-        (Path(classifier_path).parent / "config.json").read_text()).regions
 
 
 if __name__ == "__main__":

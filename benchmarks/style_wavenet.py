@@ -14,7 +14,6 @@ tunes (the ceiling the judge allows) and the rate per 2-bar crop.
 import argparse
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -36,14 +35,13 @@ def main():
         parser.error("--per-style must be >= 1, --bars >= 2 and --minutes > 0")
 
     from musiclab import wavenet_sampling
-    from musiclab.models.style_classifier import StyleClassifierConfig, load_style_classifier
+    from musiclab.models.style_classifier import classifier_config, load_style_classifier
     from musiclab.models.wavenet import WaveNetConfig, load_wavenet
     from musiclab.style import recognition_rates
     from musiclab.training import corpus_pieces, train_wavenet
 
     classifier = load_style_classifier(arguments.classifier)
-    judge = StyleClassifierConfig.from_json(
-        (Path(arguments.classifier).parent / "config.json").read_text())
+    judge = classifier_config(arguments.classifier)
     regions, crop = judge.regions, judge.steps
     pieces, labels, styles = corpus_pieces("all", "melody", styles=True)
     missing = sorted(set(regions) - set(styles))

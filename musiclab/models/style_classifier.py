@@ -13,11 +13,13 @@ labels train the head they have a label for.
 """
 
 import dataclasses
+from pathlib import Path
 
 import keras
 from keras import ops
 
 from musiclab.data.melody import VOCABULARY_SIZE
+from musiclab.errors import MusiclabError
 from musiclab.models.common import JSONConfig, load_model_file
 
 REGIONS = ("bach", "chinese", "european", "irish")
@@ -117,3 +119,16 @@ def load_style_classifier(path):
         MusiclabError: naming the file when it is missing, corrupt, unsafe or not a classifier.
     """
     return load_model_file(path, ("region", "dance", "features"), "style classifier")
+
+
+def classifier_config(path):
+    """The ``StyleClassifierConfig`` saved beside a classifier file (its run's ``config.json``).
+
+    Raises:
+        MusiclabError: naming the file when there is no readable config beside it.
+    """
+    config_path = Path(path).parent / "config.json"
+    try:
+        return StyleClassifierConfig.from_json(config_path.read_text())
+    except (OSError, ValueError, TypeError) as error:
+        raise MusiclabError(f"{config_path}: no style classifier config ({error})") from None
