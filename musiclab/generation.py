@@ -195,17 +195,25 @@ def decode(model, latent, temperature=0.0, seed=0, style=None):
         if index % segment == 0:
             hidden, cell = initial(context)
         logits, hidden, cell = step([previous, context, hidden, cell])
-        logits = np.asarray(logits, dtype=np.float64)
-        if temperature == 0:
-            chosen = logits.argmax(axis=-1)
-        else:
-            scaled = logits / temperature
-            probabilities = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
-            probabilities /= probabilities.sum(axis=-1, keepdims=True)
-            chosen = np.array([rng.choice(VOCABULARY_SIZE, p=row) for row in probabilities])
+        chosen = sample_tokens(np.asarray(logits, dtype=np.float64), temperature, rng)
         result[:, index] = chosen
         previous = chosen.astype(np.int32)
     return result
+
+
+def sample_tokens(logits, temperature, rng):
+    """One token per row of logits ``(batch, classes)``: the most likely at temperature 0,
+    otherwise drawn from the softmax of ``logits / temperature`` with ``rng``.
+
+    Returns:
+        int array ``(batch,)``.
+    """
+    if temperature == 0:
+        return logits.argmax(axis=-1)
+    scaled = logits / temperature
+    probabilities = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+    probabilities /= probabilities.sum(axis=-1, keepdims=True)
+    return np.array([rng.choice(len(row), p=row) for row in probabilities])
 
 
 def reconstruct(model, tokens, temperature=0.0, seed=0, style=None):

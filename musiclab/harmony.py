@@ -9,6 +9,7 @@ The same seed gives the same notes.
 import numpy as np
 
 from musiclab.data.melody import FIRST_PITCH_TOKEN, HOLD, VOCABULARY_SIZE
+from musiclab.generation import sample_tokens
 from musiclab.models.common import compiled_call
 from musiclab.models.harmony import VOICES
 
@@ -168,7 +169,7 @@ def generate_chorale(model, count=1, steps=64, temperature=1.0, seed=0, melody=N
             if melody is not None and voice == 0:
                 continue
             logits = np.asarray(call(grid)[VOICES[voice]][:, step], np.float64)
-            grid[:, step, voice] = _choose(logits, temperature, rng)
+            grid[:, step, voice] = sample_tokens(logits, temperature, rng)
     return grid.astype(np.int16)
 
 
@@ -177,11 +178,3 @@ def harmonize(model, melody, temperature=1.0, seed=0):
     grids = generate_chorale(model, temperature=temperature, seed=seed, melody=melody)
     return grids[0] if np.ndim(melody) == 1 else grids
 
-
-def _choose(logits, temperature, rng):
-    if temperature == 0:
-        return logits.argmax(axis=-1)
-    scaled = logits / temperature
-    probabilities = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
-    probabilities /= probabilities.sum(axis=-1, keepdims=True)
-    return np.array([rng.choice(len(row), p=row) for row in probabilities])
