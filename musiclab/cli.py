@@ -3,7 +3,7 @@
     musiclab corpus list
     musiclab corpus build PATH_OR_NAME [--workers N] [--cache-dir DIR]
     musiclab render INPUT --out FILE.wav [--instrument NAME] [--tempo BPM]
-    musiclab train vae --corpus NAME --bars 2 --steps N --out DIR [--styles]
+    musiclab train vae --corpus NAME --bars 2 --steps N --out DIR [--styles] [--minutes 30]
     musiclab train wavenet [--corpus NAME | --data FILE.json] --steps N --out DIR
     musiclab train gan [--corpus bach] [--tracks 4] --steps N --out DIR [--minutes 30]
     musiclab train classifier --steps N --out DIR [--minutes 8]
@@ -70,6 +70,7 @@ def _parser():
     vae.add_argument("--styles", action="store_true",
                      help="a conditional VAE: condition on the tunes' regions")
     vae.add_argument("--smoke", action="store_true", help="a tiny model, for a quick check")
+    vae.add_argument("--minutes", type=float, default=None, help="stop after this much training")
     vae.add_argument("--backend", choices=["tensorflow", "jax"], default=None,
                      help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
 
@@ -154,7 +155,9 @@ def _parser():
     render.add_argument("--instrument", default="piano", help="GM instrument name or program")
     render.add_argument("--tempo", type=float, default=None, help="quarter notes per minute")
     render.add_argument("--backend", default="auto",
-                        choices=["auto", "midirenderer", "fluidsynth", "numpy"])
+                        choices=["auto", "sampler", "midirenderer", "fluidsynth", "numpy"],
+                        help="sampler: fast, mono, no effects (auto's first choice); "
+                             "midirenderer: stereo with chorus and reverb")
     return parser
 
 
@@ -238,14 +241,9 @@ def _render(arguments):
 
 
 def _train_vae(arguments):
-    import os
-
-    for name in ("bars", "steps", "batch_size"):
-        if getattr(arguments, name) < 1:
-            option = "--" + name.replace("_", "-")
-            raise _UsageError(f"musiclab: {option} must be at least 1")
-    if arguments.backend:
-        os.environ["KERAS_BACKEND"] = arguments.backend
+    if arguments.bars < 1:
+        raise _UsageError("musiclab: --bars must be at least 1")
+    time_limit = check_training_arguments(arguments, _UsageError)
     from musiclab.models.melody_vae import MelodyVAEConfig
     from musiclab.training import corpus_windows, train_vae
 
@@ -268,7 +266,16 @@ def _train_vae(arguments):
         base = MelodyVAEConfig.default() if arguments.bars <= 2 else \
             MelodyVAEConfig.default_16_bars()
         config = type(base)(**{**base.__dict__, "bars": arguments.bars})
-    config = type(config)(**{**config.__dict__, "styles": names})
+    # the learning rate follows a cosine over the run's first steps: a resumed run keeps
+    # the schedule it started with (and the final rate for steps added beyond it)
+    decay_steps = arguments.steps
+    saved = Path(arguments.out) / "config.json"
+    if saved.is_file():
+        try:
+            decay_steps = MelodyVAEConfig.from_json(saved.read_text()).decay_steps
+        except ValueError:
+            pass  # train_vae names the folder and the mismatch
+    config = type(config)(**{**config.__dict__, "styles": names, "decay_steps": decay_steps})
     train, valid = windows["train"], windows["valid"]
     if not len(train) or not len(valid):
         raise _UsageError(f"musiclab: {arguments.corpus}: too few {arguments.bars}-bar windows "
@@ -277,7 +284,8 @@ def _train_vae(arguments):
     _, state = train_vae(config, train, valid, steps=arguments.steps, folder=arguments.out,
                          batch_size=arguments.batch_size, seed=arguments.seed,
                          train_styles=None if styles is None else styles["train"],
-                         valid_styles=None if styles is None else styles["valid"])
+                         valid_styles=None if styles is None else styles["valid"],
+                         time_limit=time_limit)
     last = state["history"][-1]
     print(f"step {last['step']} on {state['device']}: validation accuracy "
           f"{last['valid_accuracy']:.3f} (teacher-forced), KL {last['kl_bits']:.1f} bits; "

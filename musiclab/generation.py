@@ -2,21 +2,19 @@
 
 ``model`` is the training model from ``musiclab.models.melody_vae.build_vae``
 (or loaded from a ``.keras`` file); its ``encoder`` and ``decoder`` parts are
-used here. Decoding runs the decoder's LSTM cell one step at a time, feeding
-back each chosen token. The same seed gives the same notes.
+used here. Decoding runs the decoder's LSTM cell one step at a time in NumPy,
+on the decoder's weights, feeding back each chosen token. The same seed gives
+the same notes.
 
 A conditional VAE (a config with ``styles``) takes a ``style`` everywhere: a
 style name, its index, or style vectors ``(batch, styles)`` that may mix styles
 (``style_vector`` builds those, with a strength).
 """
 
-import weakref
-
 import numpy as np
 from keras import ops
 
 from musiclab.data.melody import VOCABULARY_SIZE
-from musiclab.models.common import compiled_call
 from musiclab.models.melody_vae import START_TOKEN, style_names
 
 
@@ -110,58 +108,49 @@ def encode(model, tokens, style=None):
     return np.asarray(ops.convert_to_numpy(mean), dtype=np.float32)
 
 
-_STEP_MODELS = weakref.WeakKeyDictionary()
+def _sigmoid(values):
+    return 0.5 * (1.0 + np.tanh(0.5 * values))
 
 
-def _step_models(model):
-    """Compiled pieces of the decoder that share its weights, for step-by-step decoding.
+def _lstm_step(gates, cell):
+    """One LSTM update from its pre-activations ``(batch, 4 * units)`` (Keras gate order
+    i, f, c, o). Returns ``(hidden, cell)``."""
+    input_gate, forget_gate, candidate, output_gate = np.split(gates, 4, axis=-1)
+    cell = _sigmoid(forget_gate) * cell + _sigmoid(input_gate) * np.tanh(candidate)
+    return _sigmoid(output_gate) * np.tanh(cell), cell
 
-    Returns ``(contexts, initial, step, segment)``: ``contexts(latent)`` gives one
-    context vector per segment ``(batch, segments, width)`` (the code itself for a
-    flat decoder; the conductor's bar embeddings for a hierarchical one);
-    ``initial(context) -> [h, c]`` starts each segment; ``step([previous, context,
-    h, c]) -> [logits, h, c]`` makes one token; ``segment`` is steps per segment.
-    """
-    if model in _STEP_MODELS:
-        return _STEP_MODELS[model]
+
+def _dense(layer, inputs, activation=None):
+    kernel, bias = (np.asarray(weight, np.float32) for weight in layer.get_weights())
+    outputs = inputs @ kernel + bias
+    return np.tanh(outputs) if activation == "tanh" else outputs
+
+
+def _bar_contexts(conductor, latent):
+    """The conductor's embedding of every bar ``(batch, bars, units)``, in NumPy."""
     import keras
 
-    _, decoder = _parts(model)
-    names = {layer.name for layer in decoder.layers}
-    embedding = next(layer for layer in decoder.layers if layer.name.startswith("embedding"))
-    lstm = next(layer for layer in decoder.layers
-                if layer.name.startswith("lstm") and isinstance(layer, keras.layers.LSTM))
-    steps = decoder.input_shape[1][1]
-    if "conductor" in names:
-        conductor = decoder.get_layer("conductor")
-        bars = conductor.output_shape[1]
-        width, segment = conductor.output_shape[2], steps // bars
-        contexts = conductor.predict_on_batch
-    else:
-        width, segment = decoder.input_shape[0][1], steps
-
-        def contexts(latent):
-            return latent[:, None, :]
-
-    context = keras.Input((width,))
-    initial = keras.Model(context, [decoder.get_layer("initial_h")(context),
-                                    decoder.get_layer("initial_c")(context)])
-    previous = keras.Input((), dtype="int32")
-    hidden, cell = keras.Input((lstm.units,)), keras.Input((lstm.units,))
-    inputs = keras.layers.Concatenate()([embedding(previous), context])
-    output, (next_hidden, next_cell) = lstm.cell(inputs, [hidden, cell])
-    step = keras.Model([previous, context, hidden, cell],
-                       [decoder.get_layer("logits")(output), next_hidden, next_cell])
-    _STEP_MODELS[model] = (contexts, initial, step, segment)
-    return _STEP_MODELS[model]
+    first, second = [layer for layer in conductor.layers
+                     if isinstance(layer, keras.layers.Dense)]
+    lstm = next(layer for layer in conductor.layers if isinstance(layer, keras.layers.LSTM))
+    kernel, recurrent, bias = (np.asarray(w, np.float32) for w in lstm.get_weights())
+    hidden, cell = _dense(first, latent, "tanh"), _dense(second, latent, "tanh")
+    constant = latent @ kernel + bias  # the conductor sees the code at every bar
+    bars = []
+    for _ in range(conductor.output_shape[1]):
+        hidden, cell = _lstm_step(constant + hidden @ recurrent, cell)
+        bars.append(hidden)
+    return np.stack(bars, axis=1)
 
 
 def decode(model, latent, temperature=0.0, seed=0, style=None):
     """Decode latent codes into melodies, one step at a time.
 
-    Each step runs one compiled pass through the decoder's LSTM cell, fed the
-    token chosen at the step before; a hierarchical decoder restarts its state
-    at every bar from the conductor's embedding of that bar.
+    The decoder's LSTM cell runs in NumPy on its current weights, fed the token
+    chosen at the step before (at batch 1 a step costs tens of microseconds,
+    where a call into a compiled backend function costs about a millisecond); a
+    hierarchical decoder restarts its state at every bar from the conductor's
+    embedding of that bar.
 
     Args:
         model: a melody VAE.
@@ -173,6 +162,8 @@ def decode(model, latent, temperature=0.0, seed=0, style=None):
     Returns:
         int16 array ``(batch, steps)`` of melody tokens.
     """
+    import keras
+
     if temperature < 0:
         raise ValueError(f"temperature: must be >= 0, got {temperature}")
     _, decoder = _parts(model)
@@ -184,20 +175,34 @@ def decode(model, latent, temperature=0.0, seed=0, style=None):
     vectors = _styled(model, style, len(latent))
     if vectors is not None:
         latent = np.concatenate([latent, vectors], axis=1)
-    contexts, initial, step, segment = _step_models(model)
-    initial, step = compiled_call(initial), compiled_call(step)
-    contexts = np.asarray(contexts(latent), dtype=np.float32)
-    previous = np.full((len(latent),), START_TOKEN, dtype=np.int32)
+    layers = {layer.name: layer for layer in decoder.layers}
+    embedding = next(layer for layer in decoder.layers
+                     if isinstance(layer, keras.layers.Embedding))
+    lstm = next(layer for layer in decoder.layers if isinstance(layer, keras.layers.LSTM))
+    kernel, recurrent, bias = (np.asarray(w, np.float32) for w in lstm.get_weights())
+    table = np.asarray(embedding.get_weights()[0], np.float32)
+    token_gates = table @ kernel[: table.shape[1]]  # (vocabulary + 1, 4 * units)
+    if "conductor" in layers:
+        contexts = _bar_contexts(layers["conductor"], latent)
+    else:
+        contexts = latent[:, None, :]
+    segment = steps // contexts.shape[1]
+    logits_kernel, logits_bias = (np.asarray(w, np.float32)
+                                  for w in layers["logits"].get_weights())
+    previous = np.full((len(latent),), START_TOKEN, dtype=np.int64)
     rng = np.random.default_rng(seed)
     result = np.zeros((len(latent), steps), dtype=np.int16)
     for index in range(steps):
-        context = contexts[:, index // segment]
         if index % segment == 0:
-            hidden, cell = initial(context)
-        logits, hidden, cell = step([previous, context, hidden, cell])
-        chosen = sample_tokens(np.asarray(logits, dtype=np.float64), temperature, rng)
-        result[:, index] = chosen
-        previous = chosen.astype(np.int32)
+            context = contexts[:, index // segment]
+            hidden = _dense(layers["initial_h"], context, "tanh")
+            cell = _dense(layers["initial_c"], context, "tanh")
+            context_gates = context @ kernel[table.shape[1]:] + bias
+        hidden, cell = _lstm_step(token_gates[previous] + context_gates + hidden @ recurrent,
+                                  cell)
+        logits = hidden @ logits_kernel + logits_bias
+        previous = sample_tokens(logits.astype(np.float64), temperature, rng)
+        result[:, index] = previous
     return result
 
 
