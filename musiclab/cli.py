@@ -266,16 +266,7 @@ def _train_vae(arguments):
         base = MelodyVAEConfig.default() if arguments.bars <= 2 else \
             MelodyVAEConfig.default_16_bars()
         config = type(base)(**{**base.__dict__, "bars": arguments.bars})
-    # the learning rate follows a cosine over the run's first steps: a resumed run keeps
-    # the schedule it started with (and the final rate for steps added beyond it)
-    decay_steps = arguments.steps
-    saved = Path(arguments.out) / "config.json"
-    if saved.is_file():
-        try:
-            decay_steps = MelodyVAEConfig.from_json(saved.read_text()).decay_steps
-        except ValueError:
-            pass  # train_vae names the folder and the mismatch
-    config = type(config)(**{**config.__dict__, "styles": names, "decay_steps": decay_steps})
+    config = type(config)(**{**config.__dict__, "styles": names})
     train, valid = windows["train"], windows["valid"]
     if not len(train) or not len(valid):
         raise _UsageError(f"musiclab: {arguments.corpus}: too few {arguments.bars}-bar windows "

@@ -92,6 +92,9 @@ def test_train_vae_smoke_then_resume(capsys, tmp_path):
 def test_train_vae_bad_arguments(capsys, tmp_path):
     status, _, err = run(capsys, "train", "vae", "--steps", "0", "--out", str(tmp_path))
     assert status == 2 and "--steps must be at least 1" in err
+    status, _, err = run(capsys, "train", "vae", "--steps", "5", "--minutes", "0",
+                         "--out", str(tmp_path))
+    assert status == 2 and "--minutes must be positive" in err
     status, _, err = run(capsys, "train", "diffusion", "--steps", "3", "--out", str(tmp_path))
     assert status == 2 and "invalid choice" in err
 

@@ -43,8 +43,6 @@ class MelodyVAEConfig(JSONConfig):
         beta_rate: annealing rate; beta reaches 63% of its value after ``1 / (1 - rate)`` steps.
         free_bits: bits of KL per sequence that cost nothing (applied to the total KL).
         learning_rate: Adam learning rate.
-        decay_steps: 0 keeps the learning rate; otherwise it follows a cosine down to
-            5% of ``learning_rate`` over this many steps (set it to the run's steps).
         styles: style names of a conditional VAE (a CVAE): the encoder and the decoder
             both see a style vector (one-hot, or a mix of styles); ``()`` for none.
     """
@@ -58,9 +56,8 @@ class MelodyVAEConfig(JSONConfig):
     conductor_units: int = 0
     beta: float = 0.2
     beta_rate: float = 0.999
-    free_bits: float = 46.0
+    free_bits: float = 48.0
     learning_rate: float = 1e-3
-    decay_steps: int = 0
     styles: tuple = ()
 
     @property
@@ -313,11 +310,7 @@ def build_vae(config, seed=None):
     previous = ShiftRight(name="teacher_forcing")(tokens)
     logits = decoder([latent, previous])
     model = keras.Model(inputs, logits, name="melody_vae")
-    learning_rate = config.learning_rate
-    if config.decay_steps:
-        learning_rate = keras.optimizers.schedules.CosineDecay(
-            config.learning_rate, config.decay_steps, alpha=0.05)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
     return model
