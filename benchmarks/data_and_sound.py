@@ -62,15 +62,22 @@ def measure_render(repeats):
     tokens = corpus.tune_tokens(index)
     steps = 30 * 2 * 4  # 30 s at 120 quarter notes per minute, 4 steps per quarter
     melody = np.resize(tokens, steps)
+    from musiclab.soundfont import load_soundfont
+
     for backend in audio.available_backends():
         seconds = []
         for _ in range(repeats):
+            load_soundfont(str(audio.default_soundfont())).clear_cache()  # every note anew
             start = time.perf_counter()
             sound = audio.render(melody, tempo=120, backend=backend)
             seconds.append(time.perf_counter() - start)
         median = statistics.median(seconds)
         print(f"render a {sound.duration:.1f} s melody with {backend}: median {median:.3f} s "
               f"({sound.duration / median:.0f}x real time)")
+        if backend == "sampler":
+            start = time.perf_counter()
+            audio.render(melody, tempo=120, backend=backend)
+            print(f"  again, its notes cached: {time.perf_counter() - start:.3f} s")
     start = time.perf_counter()
     svg = notation.score_svg(melody)
     print(f"engrave the same melody as SVG: {time.perf_counter() - start:.2f} s "

@@ -256,6 +256,12 @@ class SoundFont:
         wave *= np.float32(region["gain"] * (velocity / 127.0) ** 2)
         return wave
 
+    def clear_cache(self):
+        """Forget the cached key sounds."""
+        with self._lock:
+            self._cache.clear()
+            self._cached_bytes = 0
+
     def key_sound(self, bank, preset, key, velocity, seconds, sample_rate=SAMPLE_RATE):
         """The sound of one key of a preset (all its matching regions), release included.
 

@@ -72,6 +72,8 @@ def test_repeated_keys_come_from_the_cache(font, monkeypatch):
     monkeypatch.setattr(soundfont, "CACHE_BYTES", 0)
     font.key_sound(0, 0, 62, 90, 0.25)
     assert len(font._cache) == 1  # the cache never grows past its budget
+    font.clear_cache()
+    assert not font._cache and font._cached_bytes == 0
 
 
 def test_the_sampler_is_the_first_audio_backend():
