@@ -120,10 +120,14 @@ def _lstm_step(gates, cell):
     return _sigmoid(output_gate) * np.tanh(cell), cell
 
 
-def _dense(layer, inputs, activation=None):
-    kernel, bias = (np.asarray(weight, np.float32) for weight in layer.get_weights())
-    outputs = inputs @ kernel + bias
-    return np.tanh(outputs) if activation == "tanh" else outputs
+def _weights(layer):
+    """A layer's current weights as float32 arrays."""
+    return [np.asarray(weight, np.float32) for weight in layer.get_weights()]
+
+
+def _tanh_dense(weights, inputs):
+    kernel, bias = weights
+    return np.tanh(inputs @ kernel + bias)
 
 
 def _bar_contexts(conductor, latent):
@@ -133,8 +137,8 @@ def _bar_contexts(conductor, latent):
     first, second = [layer for layer in conductor.layers
                      if isinstance(layer, keras.layers.Dense)]
     lstm = next(layer for layer in conductor.layers if isinstance(layer, keras.layers.LSTM))
-    kernel, recurrent, bias = (np.asarray(w, np.float32) for w in lstm.get_weights())
-    hidden, cell = _dense(first, latent, "tanh"), _dense(second, latent, "tanh")
+    kernel, recurrent, bias = _weights(lstm)
+    hidden, cell = _tanh_dense(_weights(first), latent), _tanh_dense(_weights(second), latent)
     constant = latent @ kernel + bias  # the conductor sees the code at every bar
     bars = []
     for _ in range(conductor.output_shape[1]):
@@ -179,24 +183,23 @@ def decode(model, latent, temperature=0.0, seed=0, style=None):
     embedding = next(layer for layer in decoder.layers
                      if isinstance(layer, keras.layers.Embedding))
     lstm = next(layer for layer in decoder.layers if isinstance(layer, keras.layers.LSTM))
-    kernel, recurrent, bias = (np.asarray(w, np.float32) for w in lstm.get_weights())
-    table = np.asarray(embedding.get_weights()[0], np.float32)
+    kernel, recurrent, bias = _weights(lstm)
+    (table,) = _weights(embedding)
     token_gates = table @ kernel[: table.shape[1]]  # (vocabulary + 1, 4 * units)
     if "conductor" in layers:
         contexts = _bar_contexts(layers["conductor"], latent)
     else:
         contexts = latent[:, None, :]
     segment = steps // contexts.shape[1]
-    logits_kernel, logits_bias = (np.asarray(w, np.float32)
-                                  for w in layers["logits"].get_weights())
+    initial_h, initial_c = _weights(layers["initial_h"]), _weights(layers["initial_c"])
+    logits_kernel, logits_bias = _weights(layers["logits"])
     previous = np.full((len(latent),), START_TOKEN, dtype=np.int64)
     rng = np.random.default_rng(seed)
     result = np.zeros((len(latent), steps), dtype=np.int16)
     for index in range(steps):
         if index % segment == 0:
             context = contexts[:, index // segment]
-            hidden = _dense(layers["initial_h"], context, "tanh")
-            cell = _dense(layers["initial_c"], context, "tanh")
+            hidden, cell = _tanh_dense(initial_h, context), _tanh_dense(initial_c, context)
             context_gates = context @ kernel[table.shape[1]:] + bias
         hidden, cell = _lstm_step(token_gates[previous] + context_gates + hidden @ recurrent,
                                   cell)

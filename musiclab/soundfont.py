@@ -179,13 +179,13 @@ class SoundFont:
         def value(operator):  # instrument value (or default) plus the preset's offset
             return zone.get(operator, _DEFAULTS.get(operator, 0)) + preset_zone.get(operator, 0)
 
-        start = int(header["start"]) + zone.get(_START, 0) + 32768 * zone.get(_START_COARSE, 0)
-        end = int(header["end"]) + zone.get(_END, 0) + 32768 * zone.get(_END_COARSE, 0)
-        loop_start = (int(header["loop_start"]) + zone.get(_LOOP_START, 0)
-                      + 32768 * zone.get(_LOOP_START_COARSE, 0))
-        loop_end = (int(header["loop_end"]) + zone.get(_LOOP_END, 0)
-                    + 32768 * zone.get(_LOOP_END_COARSE, 0))
-        end = min(end, len(self.samples) - 1)
+        def address(field, fine, coarse):  # the header's address moved by the zone's offsets
+            return int(header[field]) + zone.get(fine, 0) + 32768 * zone.get(coarse, 0)
+
+        start = address("start", _START, _START_COARSE)
+        end = min(address("end", _END, _END_COARSE), len(self.samples) - 1)
+        loop_start = address("loop_start", _LOOP_START, _LOOP_START_COARSE)
+        loop_end = address("loop_end", _LOOP_END, _LOOP_END_COARSE)
         if not 0 <= start < end:
             return None
         loops = zone.get(_SAMPLE_MODES, 0) & 1 and start <= loop_start < loop_end <= end
