@@ -53,6 +53,11 @@ def held_out(model):
     print(f"  KL: {figures['kl_bits']:.1f} bits")
 
 
+def milliseconds(seconds):
+    """p50 and p95 of timings in seconds, in milliseconds."""
+    return statistics.median(seconds) * 1000, float(np.percentile(seconds, 95)) * 1000
+
+
 def latency(model, trials, label="2 bars"):
     from musiclab import generation
     from musiclab.audio import render
@@ -69,9 +74,9 @@ def latency(model, trials, label="2 bars"):
         backend = sound.backend
         if trial >= 3:
             seconds.append(time.perf_counter() - start)
-    p50, p95 = statistics.median(seconds), float(np.percentile(seconds, 95))
+    p50, p95 = milliseconds(seconds)
     print(f"slider change to playable audio, {label} (decode + {backend} + WAV): "
-          f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms over {trials} trials")
+          f"p50 {p50:.0f} ms, p95 {p95:.0f} ms over {trials} trials")
 
 
 def widget_latency(model, trials):
@@ -88,9 +93,9 @@ def widget_latency(model, trials):
         explorer.mix.value = float(mix)
         if trial >= 3 and arrived:
             seconds.append(arrived[-1] - start)
-    p50, p95 = statistics.median(seconds), float(np.percentile(seconds, 95))
+    p50, p95 = milliseconds(seconds)
     print(f"LatentExplorer, interpolation slider moved to its audio updated, 2 bars: "
-          f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms over {len(seconds)} moves "
+          f"p50 {p50:.0f} ms, p95 {p95:.0f} ms over {len(seconds)} moves "
           f"(the piano roll and the score follow)")
 
 
