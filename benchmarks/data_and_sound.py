@@ -62,7 +62,7 @@ def measure_render(repeats):
     tokens = corpus.tune_tokens(index)
     steps = 30 * 2 * 4  # 30 s at 120 quarter notes per minute, 4 steps per quarter
     melody = np.resize(tokens, steps)
-    from musiclab.soundfont import load_soundfont
+    from musiclab.sound.soundfont import load_soundfont
 
     for backend in audio.available_backends():
         seconds = []

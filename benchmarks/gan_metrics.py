@@ -28,7 +28,7 @@ def main(argv=None):
     arguments = parser.parse_args(argv)
 
     from musiclab import gan, metrics
-    from musiclab.models.pianoroll_gan import GANConfig, load_gan
+    from musiclab.gan.model import GANConfig, load_gan
 
     phrases = gan.chorale_phrases()
     folder = Path(arguments.run)

@@ -28,7 +28,7 @@ def main():
         task_scores,
         train_harmony,
     )
-    from musiclab.models.harmony import VOICES, HarmonyConfig, load_harmony_model
+    from musiclab.harmony.model import VOICES, HarmonyConfig, load_harmony_model
 
     config = HarmonyConfig.smoke() if arguments.smoke else HarmonyConfig.default()
     grids = chorale_grids(bars=4)

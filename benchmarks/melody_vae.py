@@ -23,7 +23,7 @@ import numpy as np
 THROUGHPUT = r"""
 import json, sys, time
 import numpy as np, keras
-from musiclab.models.melody_vae import MelodyVAEConfig, build_vae
+from musiclab.vae.model import MelodyVAEConfig, build_vae
 from musiclab.training import corpus_windows
 steps, batch_size = int(sys.argv[1]), int(sys.argv[2])
 train = corpus_windows("all", bars=2)["train"]
@@ -60,7 +60,7 @@ def milliseconds(seconds):
 
 def latency(model, trials, label="2 bars"):
     from musiclab import generation
-    from musiclab.audio import render
+    from musiclab.sound.audio import render
 
     rng = np.random.default_rng(0)
     latent_dim = model.get_layer("encoder").output_shape[0][1]
@@ -125,8 +125,8 @@ def main():
     arguments = parser.parse_args()
     if min(arguments.trials, arguments.steps, arguments.batch_size) < 1:
         parser.error("--trials, --steps and --batch-size must be at least 1")
-    from musiclab.models.melody_vae import load_vae
-    from musiclab.models.pretrained import PRETRAINED_ROOT
+    from musiclab.vae.model import load_vae
+    from musiclab.vae.pretrained import PRETRAINED_ROOT
 
     folder = Path(arguments.model) if arguments.model else PRETRAINED_ROOT / "melody_vae_2bar"
     start = time.perf_counter()
@@ -136,7 +136,7 @@ def main():
     held_out(model)
     latency(model, arguments.trials)
     widget_latency(model, arguments.trials)
-    from musiclab.models.melody_vae import MelodyVAEConfig, build_vae
+    from musiclab.vae.model import MelodyVAEConfig, build_vae
 
     # latency does not depend on the weights: time the 16-bar hierarchical architecture as built
     latency(build_vae(MelodyVAEConfig.default_16_bars(), seed=0), max(5, arguments.trials // 5),

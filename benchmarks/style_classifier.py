@@ -26,7 +26,7 @@ def main():
     arguments = parser.parse_args()
 
     from musiclab.data import load_corpus
-    from musiclab.models.style_classifier import StyleClassifierConfig, load_style_classifier
+    from musiclab.style.classifier import StyleClassifierConfig, load_style_classifier
     from musiclab.style import evaluate_style_classifier, labelled_tunes, train_style_classifier
     from musiclab.training import SPLIT
 

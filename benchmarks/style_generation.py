@@ -41,11 +41,11 @@ def main():
 
     from musiclab import generation, latent
     from musiclab.data import load_corpus
-    from musiclab.models.melody_vae import MelodyVAEConfig, load_vae
-    from musiclab.models.pretrained import pretrained_vae
-    from musiclab.models.style_classifier import classifier_config, load_style_classifier
+    from musiclab.vae.model import MelodyVAEConfig, load_vae
+    from musiclab.vae.pretrained import pretrained_vae
+    from musiclab.style.classifier import classifier_config, load_style_classifier
     from musiclab.style import recognition_rates, style_windows
-    from musiclab.style_transfer import conditioned_samples, measure_transfer, style_gaussians
+    from musiclab.style.transfer import conditioned_samples, measure_transfer, style_gaussians
     from musiclab.training import SPLIT, train_vae
 
     classifier = load_style_classifier(arguments.classifier)

@@ -35,8 +35,8 @@ def main():
         parser.error("--per-style must be >= 1, --bars >= 2 and --minutes > 0")
 
     from musiclab import wavenet_sampling
-    from musiclab.models.style_classifier import classifier_config, load_style_classifier
-    from musiclab.models.wavenet import WaveNetConfig, load_wavenet
+    from musiclab.style.classifier import classifier_config, load_style_classifier
+    from musiclab.wavenet.model import WaveNetConfig, load_wavenet
     from musiclab.style import recognition_rates
     from musiclab.training import corpus_pieces, train_wavenet
 

@@ -33,9 +33,9 @@ def main():
     import numpy as np
 
     from musiclab.data import load_corpus
-    from musiclab.models.melody_vae import MelodyVAEConfig
+    from musiclab.vae.model import MelodyVAEConfig
     from musiclab.training import SPLIT, train_vae
-    from musiclab.transfer_learning import learning_curve, tune_windows
+    from musiclab.style.transfer_learning import learning_curve, tune_windows
 
     splits = load_corpus("all").split(**SPLIT)
     started = time.perf_counter()

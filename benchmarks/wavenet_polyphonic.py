@@ -30,7 +30,7 @@ FILES = {"jsb": "JSB_Chorales.json", "nottingham": "Nottingham.json"}
 
 def settings(dataset, quick=False):
     """The WaveNet configuration used for a dataset."""
-    from musiclab.models.wavenet import WaveNetConfig
+    from musiclab.wavenet.model import WaveNetConfig
 
     if dataset == "jsb":  # quarter notes, 60 steps a piece: small model, strong regularisation
         config = WaveNetConfig(head="pianoroll", channels=64, skip_channels=128,
@@ -52,7 +52,7 @@ def run(dataset, data_folder, minutes, steps, folder, batch_size, quick, ensembl
     """Train ``ensemble`` models (different seeds), ``minutes / ensemble`` each; score them."""
     from musiclab.data.sequences import load_pianoroll_benchmark
     from musiclab.evaluation import sequence_scores
-    from musiclab.models.wavenet import load_wavenet
+    from musiclab.wavenet.model import load_wavenet
     from musiclab.training import train_wavenet
 
     data = load_pianoroll_benchmark(Path(data_folder) / FILES[dataset])

@@ -21,8 +21,8 @@ def measure(steps, count, channels, repeats):
     import keras
     import numpy as np
 
-    from musiclab.models.wavenet import WaveNetConfig, build_wavenet
-    from musiclab.wavenet_sampling import generate
+    from musiclab.wavenet.model import WaveNetConfig, build_wavenet
+    from musiclab.wavenet.sample import generate
 
     config = WaveNetConfig(head="melody", channels=channels, skip_channels=2 * channels,
                            dilations=tuple(2 ** k for k in range(9)))

@@ -1,6 +1,8 @@
 """Write music to files in a folder the caller names (MIDI, MusicXML, WAV)."""
 
 from musiclab.files import atomic_write_bytes, atomic_write_text, output_path
+from musiclab.notation import to_musicxml
+from musiclab.sound.audio import render, to_midi_bytes
 
 
 def export_midi(music, folder, name, instrument="piano", tempo=None, steps_per_quarter=4):
@@ -17,7 +19,6 @@ def export_midi(music, folder, name, instrument="piano", tempo=None, steps_per_q
     Returns:
         The path written.
     """
-    from musiclab.audio import to_midi_bytes
 
     data = to_midi_bytes(music, instrument=instrument, tempo=tempo,
                          steps_per_quarter=steps_per_quarter)
@@ -26,15 +27,13 @@ def export_midi(music, folder, name, instrument="piano", tempo=None, steps_per_q
 
 def export_musicxml(music, folder, name, steps_per_quarter=4):
     """Write ``folder/name.musicxml`` (arguments as for ``export_midi``). Returns the path."""
-    from musiclab.notation import to_musicxml
 
     return atomic_write_text(output_path(folder, name, ".musicxml"),
                              to_musicxml(music, steps_per_quarter))
 
 
 def export_wav(music, folder, name, **render_options):
-    """Render and write ``folder/name.wav`` (options as for ``musiclab.audio.render``)."""
-    from musiclab.audio import render
+    """Render and write ``folder/name.wav`` (options as for ``musiclab.sound.audio.render``)."""
 
     audio = render(music, **render_options)
     return atomic_write_bytes(output_path(folder, name, ".wav"), audio.to_wav_bytes())

@@ -27,7 +27,8 @@ two per-sample distributions of each metric (1 = identical, 0 = disjoint).
 
 import numpy as np
 
-LOWEST_KEY = 21
+from musiclab.vocab import KEYS, LOWEST_PITCH
+
 MAJOR_SCALE = np.array([0, 2, 4, 5, 7, 9, 11])
 
 
@@ -86,8 +87,8 @@ def used_pitch_classes(rolls, steps_per_bar=16):
     bars = _bars(as_tracks(rolls), steps_per_bar)
     per_key = bars.any(axis=2)  # (n, bars, 88, tracks)
     classes = np.zeros(per_key.shape[:2] + (12,) + per_key.shape[3:], bool)
-    for key in range(88):
-        classes[:, :, (key + LOWEST_KEY) % 12] |= per_key[:, :, key]
+    for key in range(KEYS):
+        classes[:, :, (key + LOWEST_PITCH) % 12] |= per_key[:, :, key]
     counts = classes.sum(axis=2).astype(float)  # (n, bars, tracks)
     counts[~per_key.any(axis=2)] = np.nan
     with np.errstate(all="ignore"):
@@ -121,8 +122,8 @@ def tonal_distance(rolls, steps_per_bar=16):
     n, _, _, _, tracks = bars.shape
     chroma = np.zeros((n, bars.shape[1], 12, tracks))
     per_key = bars.sum(axis=2)  # (n, bars, 88, tracks)
-    for key in range(88):
-        chroma[:, :, (key + LOWEST_KEY) % 12] += per_key[:, :, key]
+    for key in range(KEYS):
+        chroma[:, :, (key + LOWEST_PITCH) % 12] += per_key[:, :, key]
     centroids = _tonal_centroid(np.moveaxis(chroma, 2, -1))  # (n, bars, tracks, 6)
     sounding = chroma.sum(axis=2) > 0  # (n, bars, tracks)
     distances = []
@@ -141,8 +142,8 @@ def pitch_class_histogram(rolls):
     """Share of sounding steps per pitch class, over all samples: ``(12,)`` (C first)."""
     sounding = as_tracks(rolls).sum(axis=(0, 1, 3))
     histogram = np.zeros(12)
-    for key in range(88):
-        histogram[(key + LOWEST_KEY) % 12] += sounding[key]
+    for key in range(KEYS):
+        histogram[(key + LOWEST_PITCH) % 12] += sounding[key]
     return histogram / max(histogram.sum(), 1)
 
 
@@ -170,8 +171,8 @@ def scale_consistency(rolls):
     """Share of note onsets in the best fitting major scale (any of 12). Returns ``(n,)``."""
     onsets = _onsets(as_tracks(rolls)).sum(axis=(1, 3))  # (n, 88)
     classes = np.zeros((len(onsets), 12))
-    for key in range(88):
-        classes[:, (key + LOWEST_KEY) % 12] += onsets[:, key]
+    for key in range(KEYS):
+        classes[:, (key + LOWEST_PITCH) % 12] += onsets[:, key]
     total = classes.sum(axis=1)
     best = np.max([classes[:, (MAJOR_SCALE + tonic) % 12].sum(axis=1) for tonic in range(12)],
                   axis=0)

@@ -10,8 +10,9 @@ Functions that show, play or export music accept any of:
 
 import numpy as np
 
-from musiclab.data.melody import VOCABULARY_SIZE, tokens_to_notes
-from musiclab.data.pianoroll import KEYS, pianoroll_to_events
+from musiclab.data.melody import VOCABULARY_SIZE, decode_melody, tokens_to_notes
+from musiclab.data.pianoroll import KEYS, decode_pianoroll, pianoroll_to_events
+from musiclab.data.satb import decode_satb
 
 DEFAULT_TEMPO = 120.0
 
@@ -39,9 +40,6 @@ def kind_of(music):
 
 def as_stream(music, steps_per_quarter=4):
     """Any accepted value as a music21 stream (streams are returned unchanged)."""
-    from musiclab.data.melody import decode_melody
-    from musiclab.data.pianoroll import decode_pianoroll
-    from musiclab.data.satb import decode_satb
 
     kind = kind_of(music)
     if kind == "stream":

@@ -2,6 +2,7 @@
 
 import functools
 
+from musiclab.files import atomic_write_text, output_path
 from musiclab.music import as_stream
 
 SCORE_OPTIONS = {
@@ -70,7 +71,6 @@ class Score:
 
     def save(self, folder, name="score"):
         """Write ``folder/name.svg`` atomically. Returns the path."""
-        from musiclab.files import atomic_write_text, output_path
 
         return atomic_write_text(output_path(folder, name, ".svg"), self.svg)
 

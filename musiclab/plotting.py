@@ -98,7 +98,7 @@ def plot_learning_curve(curve, ax=None):
     """Held-out accuracy vs number of training tunes, fine-tuned vs from scratch.
 
     Args:
-        curve: rows from ``musiclab.transfer_learning.learning_curve`` (``tunes``,
+        curve: rows from ``musiclab.style.transfer_learning.learning_curve`` (``tunes``,
             ``fine_tuned``, ``from_scratch``, ``pretrained``).
         ax: a matplotlib ``Axes`` (a new figure when ``None``).
 

@@ -6,7 +6,7 @@ import pytest
 
 from musiclab import audio
 from musiclab.data.melody import HOLD, pitch_to_token, transpose_tokens
-from musiclab.instruments import instrument_program
+from musiclab.sound.instruments import instrument_program
 
 
 def scale_tokens(quarters=8):

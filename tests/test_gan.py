@@ -30,7 +30,7 @@ def test_chorale_phrases_are_four_voice_rolls(phrases, bundled):
 
 
 def test_config_generator_and_critic_shapes(tmp_path):
-    from musiclab.models.pianoroll_gan import (
+    from musiclab.gan.model import (
         GANConfig,
         build_gan,
         load_gan,
@@ -59,7 +59,7 @@ def test_config_generator_and_critic_shapes(tmp_path):
 
 
 def test_pitch_window_round_trip():
-    from musiclab.models.pianoroll_gan import GANConfig, to_full_rolls, to_model_rolls
+    from musiclab.gan.model import GANConfig, to_full_rolls, to_model_rolls
 
     config = GANConfig.smoke()
     full = np.zeros((1, 32, 88, 4), bool)
@@ -77,7 +77,7 @@ def test_pitch_window_round_trip():
 
 def test_training_step_gives_finite_losses_and_resumes(phrases, tmp_path):
     from musiclab.gan import train_gan
-    from musiclab.models.pianoroll_gan import GANConfig
+    from musiclab.gan.model import GANConfig
 
     config = GANConfig.smoke()
     gan, state = train_gan(config, phrases["train"][:200], phrases["valid"][:40], steps=4,
@@ -102,7 +102,7 @@ def test_training_step_gives_finite_losses_and_resumes(phrases, tmp_path):
 
 def test_generation_controls(phrases):
     from musiclab.gan import generate, interpolate_latent, vary_part
-    from musiclab.models.pianoroll_gan import GANConfig, build_gan, sample_latent
+    from musiclab.gan.model import GANConfig, build_gan, sample_latent
 
     config = GANConfig.smoke()
     gan = build_gan(config)
@@ -129,8 +129,8 @@ def test_generation_controls(phrases):
 
 JAX_SCRIPT = """
 import numpy as np, keras
-from musiclab.models.pianoroll_gan import GANConfig, build_gan, sample_latent
-from musiclab.adversarial import WGANGPStep
+from musiclab.gan.model import GANConfig, build_gan, sample_latent
+from musiclab.gan.wgan_gp import WGANGPStep
 config = GANConfig.smoke()
 gan = build_gan(config)
 step = WGANGPStep(gan, config)
@@ -163,9 +163,9 @@ def test_wgan_gp_steps_and_smoke_training_on_jax():
 
 
 def test_monitor_records_curves_and_playable_samples(phrases, tmp_path):
-    from musiclab.audio import read_wav
+    from musiclab.sound.audio import read_wav
     from musiclab.gan import generate, train_gan
-    from musiclab.models.pianoroll_gan import GANConfig
+    from musiclab.gan.model import GANConfig
     from widgets import TrainingMonitor
 
     config = GANConfig.smoke()
@@ -186,8 +186,8 @@ def test_monitor_records_curves_and_playable_samples(phrases, tmp_path):
 
 
 def test_gan_player_moves_through_the_noise_and_exports(tmp_path):
-    from musiclab.audio import read_wav
-    from musiclab.models.pianoroll_gan import GANConfig, build_gan
+    from musiclab.sound.audio import read_wav
+    from musiclab.gan.model import GANConfig, build_gan
     from widgets import GANPlayer
 
     config = GANConfig.smoke()
@@ -207,7 +207,7 @@ def test_gan_player_moves_through_the_noise_and_exports(tmp_path):
     assert not np.allclose(chords["chords"], plain["chords"])
     assert np.allclose(chords["melody_1"], plain["melody_1"])
     player.mix.value = 1.0
-    from musiclab.models.pianoroll_gan import sample_latent
+    from musiclab.gan.model import sample_latent
 
     assert np.allclose(player.current_latent()["style"], sample_latent(config, 1, 1)["style"])
     path = player.export()

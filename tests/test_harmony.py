@@ -13,7 +13,7 @@ from musiclab.harmony import (
     train_harmony,
     transpose_grids,
 )
-from musiclab.models.harmony import VOICES, HarmonyConfig, build_harmony_model, load_harmony_model
+from musiclab.harmony.model import VOICES, HarmonyConfig, build_harmony_model, load_harmony_model
 
 
 def _grids(count, steps, seed=0):

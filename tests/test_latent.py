@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from musiclab import latent
-from musiclab.audio import read_wav
+from musiclab.sound.audio import read_wav
 from musiclab.data.melody import HOLD, NOTE_OFF, pitch_to_token
 
 
@@ -37,7 +37,7 @@ def test_attribute_vector_points_from_without_to_with():
 def small_model(bundled):
     import keras
 
-    from musiclab.models.melody_vae import MelodyVAEConfig, build_vae
+    from musiclab.vae.model import MelodyVAEConfig, build_vae
 
     windows = bundled.select(collection="essen", region="chinese").windows(bars=2).tokens[:128]
     keras.utils.set_random_seed(0)

@@ -21,7 +21,7 @@ def windows(bundled):
 def trained(windows):
     import keras
 
-    from musiclab.models.melody_vae import MelodyVAEConfig, build_vae
+    from musiclab.vae.model import MelodyVAEConfig, build_vae
 
     keras.utils.set_random_seed(0)
     model = build_vae(MelodyVAEConfig.smoke(), seed=0)
@@ -30,7 +30,7 @@ def trained(windows):
 
 
 def test_config_round_trips_and_rejects_unknown_fields(tmp_path):
-    from musiclab.models.melody_vae import MelodyVAEConfig
+    from musiclab.vae.model import MelodyVAEConfig
 
     config = MelodyVAEConfig.smoke()
     assert MelodyVAEConfig.from_json(config.to_json()) == config
@@ -53,7 +53,7 @@ def test_training_lowers_the_loss_and_anneals_beta(trained, windows):
 
 
 def test_save_and_safe_load(trained, windows, tmp_path):
-    from musiclab.models.melody_vae import load_vae
+    from musiclab.vae.model import load_vae
 
     model, _ = trained
     path = tmp_path / "vae.keras"
@@ -66,7 +66,7 @@ def test_save_and_safe_load(trained, windows, tmp_path):
 def test_unsafe_corrupt_and_foreign_model_files_are_refused(tmp_path):
     import keras
 
-    from musiclab.models.melody_vae import load_vae
+    from musiclab.vae.model import load_vae
 
     inputs = keras.Input((3,))
     unsafe = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs))
@@ -103,7 +103,7 @@ def test_generation_is_seeded_and_well_formed(trained, windows):
 
 
 def test_slerp_keeps_the_ends_and_the_norm():
-    from musiclab.generation import slerp
+    from musiclab.vae.generate import slerp
 
     start, end = np.array([3.0, 0.0]), np.array([0.0, 3.0])
     path = slerp(start, end, [0.0, 0.5, 1.0])
@@ -115,7 +115,7 @@ def test_slerp_keeps_the_ends_and_the_norm():
 JAX_SCRIPT = r"""
 import numpy as np, keras
 from musiclab.data import load_corpus
-from musiclab.models.melody_vae import MelodyVAEConfig, build_vae
+from musiclab.vae.model import MelodyVAEConfig, build_vae
 from musiclab import generation
 windows = load_corpus().select(collection="essen").windows(bars=2).tokens[:64]
 keras.utils.set_random_seed(0)
@@ -146,7 +146,7 @@ def test_step_decoder_agrees_with_the_full_decoder(trained, windows):
     from keras import ops
 
     from musiclab import generation
-    from musiclab.models.melody_vae import shift_right
+    from musiclab.vae.model import shift_right
 
     model, _ = trained
     latent = generation.encode(model, windows[:6])
@@ -172,7 +172,7 @@ def test_evaluation_counts_correct_steps(trained, windows):
 def sixteen_bars(bundled):
     import keras
 
-    from musiclab.models.melody_vae import MelodyVAEConfig, build_vae
+    from musiclab.vae.model import MelodyVAEConfig, build_vae
 
     windows = bundled.select(collection="essen").windows(bars=16).tokens[:64]
     keras.utils.set_random_seed(0)
@@ -185,7 +185,7 @@ def test_hierarchical_16_bar_model_trains_saves_and_decodes(sixteen_bars, tmp_pa
     from keras import ops
 
     from musiclab import generation
-    from musiclab.models.melody_vae import load_vae, shift_right
+    from musiclab.vae.model import load_vae, shift_right
 
     model, windows, history = sixteen_bars
     assert {"conductor", "fold_inputs", "unfold_logits"} <= {

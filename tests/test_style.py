@@ -9,8 +9,8 @@ import pytest
 from musiclab import generation
 from musiclab.data.melody import HOLD, NOTE_OFF, pitch_to_token
 from musiclab.errors import MusiclabError
-from musiclab.models.melody_vae import MelodyVAEConfig, load_vae, style_names
-from musiclab.models.style_classifier import (
+from musiclab.vae.model import MelodyVAEConfig, load_vae, style_names
+from musiclab.style.classifier import (
     StyleClassifierConfig,
     build_style_classifier,
     load_style_classifier,
@@ -28,7 +28,7 @@ from musiclab.style import (
     tune_crops,
     tune_log_probabilities,
 )
-from musiclab.style_transfer import (
+from musiclab.style.transfer import (
     contour_correlation,
     measure_transfer,
     sounding_pitch,
@@ -225,7 +225,7 @@ def test_style_transfer_with_a_conditional_vae(conditional_vae, trained_classifi
 
 
 def test_style_transfer_along_label_vectors(conditional_vae):
-    import musiclab.models.melody_vae as vae_module
+    import musiclab.vae.model as vae_module
 
     config = MelodyVAEConfig.smoke()
     keras.utils.set_random_seed(0)
@@ -241,7 +241,7 @@ def test_style_transfer_along_label_vectors(conditional_vae):
 
 
 def test_samples_from_each_styles_gaussian(conditional_vae):
-    from musiclab.style_transfer import conditioned_samples, style_gaussians
+    from musiclab.style.transfer import conditioned_samples, style_gaussians
 
     model, tokens, styles = conditional_vae
     names = np.array(["low", "high"])[styles]
@@ -257,7 +257,7 @@ def test_samples_from_each_styles_gaussian(conditional_vae):
     np.testing.assert_array_equal(melodies[3], generation.decode(model, mean[None], style="low")[0])
     plain = MelodyVAEConfig.smoke()
     keras.utils.set_random_seed(0)
-    from musiclab.models.melody_vae import build_vae
+    from musiclab.vae.model import build_vae
 
     with pytest.raises(ValueError, match="gaussians"):
         conditioned_samples(build_vae(plain), ["low"], 2)

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from musiclab import generation
-from musiclab.audio import read_wav, to_pretty_midi
-from musiclab.instruments import instrument_program, style_instrument
-from musiclab.models.melody_vae import MelodyVAEConfig, build_vae
+from musiclab.sound.audio import read_wav, to_pretty_midi
+from musiclab.sound.instruments import instrument_program, style_instrument
+from musiclab.vae.model import MelodyVAEConfig, build_vae
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +78,8 @@ def test_latent_explorer_style_controls(two_regions):
 
 
 def test_wavenet_style_strength_moves_from_the_average_style():
-    from musiclab.models.wavenet import WaveNetConfig, build_wavenet
-    from musiclab.wavenet_sampling import generate, style_embedding_of
+    from musiclab.wavenet.model import WaveNetConfig, build_wavenet
+    from musiclab.wavenet.sample import generate, style_embedding_of
 
     keras.utils.set_random_seed(0)
     model = build_wavenet(WaveNetConfig.smoke("melody", ("a", "b", "c")))
@@ -102,7 +102,7 @@ def test_instruments_for_styles_and_voices():
 
 def test_learning_curve_compares_fine_tuning_with_scratch(tmp_path):
     from musiclab.plotting import plot_learning_curve
-    from musiclab.transfer_learning import learning_curve
+    from musiclab.style.transfer_learning import learning_curve
 
     config = MelodyVAEConfig.smoke()
     keras.utils.set_random_seed(0)

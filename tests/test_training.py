@@ -15,7 +15,7 @@ def tokens(bundled):
 
 
 def test_train_checkpoints_and_resumes(tokens, tmp_path):
-    from musiclab.models.melody_vae import MelodyVAEConfig
+    from musiclab.vae.model import MelodyVAEConfig
     from musiclab.training import train_vae
 
     train, valid = tokens
@@ -37,7 +37,7 @@ def test_train_checkpoints_and_resumes(tokens, tmp_path):
 
 
 def test_time_limit_stops_within_a_checkpoint_interval(tokens, tmp_path):
-    from musiclab.models.melody_vae import MelodyVAEConfig
+    from musiclab.vae.model import MelodyVAEConfig
     from musiclab.training import train_vae
 
     train, valid = tokens
@@ -54,7 +54,7 @@ def test_time_limit_stops_within_a_checkpoint_interval(tokens, tmp_path):
 
 
 def test_nan_stops_with_a_clear_message(tokens, tmp_path):
-    from musiclab.models.melody_vae import MelodyVAEConfig
+    from musiclab.vae.model import MelodyVAEConfig
     from musiclab.training import train_vae
 
     train, valid = tokens
@@ -66,7 +66,7 @@ def test_nan_stops_with_a_clear_message(tokens, tmp_path):
 
 
 def test_bad_shapes_name_the_argument(tokens, tmp_path):
-    from musiclab.models.melody_vae import MelodyVAEConfig
+    from musiclab.vae.model import MelodyVAEConfig
     from musiclab.training import train_vae
 
     train, valid = tokens

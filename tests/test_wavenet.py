@@ -13,7 +13,7 @@ from musiclab.errors import MusiclabError
 
 
 def _tiny(head="melody", styles=()):
-    from musiclab.models.wavenet import WaveNetConfig, build_wavenet
+    from musiclab.wavenet.model import WaveNetConfig, build_wavenet
 
     config = WaveNetConfig.smoke(head, styles)
     return config, build_wavenet(config)
@@ -27,7 +27,7 @@ def _inputs(head, batch=2, steps=20, seed=0):
 
 
 def test_config_round_trips_and_checks_values(tmp_path):
-    from musiclab.models.wavenet import WaveNetConfig
+    from musiclab.wavenet.model import WaveNetConfig
 
     config = WaveNetConfig.smoke("pianoroll", ("bach", "irish"))
     assert WaveNetConfig.from_json(config.to_json()) == config
@@ -43,7 +43,7 @@ def test_config_round_trips_and_checks_values(tmp_path):
 
 @pytest.mark.parametrize("head", ["melody", "pianoroll"])
 def test_outputs_are_causal_and_shaped(head):
-    from musiclab.models.wavenet import receptive_field
+    from musiclab.wavenet.model import receptive_field
 
     config, model = _tiny(head)
     inputs = _inputs(head)
@@ -69,8 +69,8 @@ def test_style_conditioning_changes_predictions():
 
 
 def test_save_and_safe_load(tmp_path):
-    from musiclab.models.melody_vae import MelodyVAEConfig, build_vae
-    from musiclab.models.wavenet import load_wavenet
+    from musiclab.vae.model import MelodyVAEConfig, build_vae
+    from musiclab.wavenet.model import load_wavenet
 
     _, model = _tiny("pianoroll", ("a", "b"))
     inputs = [_inputs("pianoroll"), np.array([0, 1])]
@@ -87,7 +87,7 @@ def test_save_and_safe_load(tmp_path):
 
 @pytest.mark.parametrize("head, styles", [("melody", ()), ("pianoroll", ("a", "b"))])
 def test_cached_sampling_matches_naive(head, styles):
-    from musiclab.wavenet_sampling import generate
+    from musiclab.wavenet.sample import generate
 
     _, model = _tiny(head, styles)
     style = 1 if styles else None
@@ -103,7 +103,7 @@ def test_cached_sampling_matches_naive(head, styles):
 
 
 def test_sampling_controls():
-    from musiclab.wavenet_sampling import choose, generate
+    from musiclab.wavenet.sample import choose, generate
 
     rng = np.random.default_rng(0)
     logits = np.log(np.array([[0.5, 0.3, 0.15, 0.05] + [1e-9] * 86]))
@@ -203,7 +203,7 @@ def test_frame_nll_is_the_benchmark_score():
 
 
 def test_training_resumes_and_lowers_the_loss(tmp_path):
-    from musiclab.models.wavenet import WaveNetConfig
+    from musiclab.wavenet.model import WaveNetConfig
     from musiclab.training import train_wavenet
 
     config = WaveNetConfig.smoke("melody")
@@ -226,7 +226,7 @@ def test_training_resumes_and_lowers_the_loss(tmp_path):
 
 
 def test_nan_loss_stops_training_and_keeps_the_checkpoint(tmp_path):
-    from musiclab.models.wavenet import WaveNetConfig, build_wavenet, load_wavenet
+    from musiclab.wavenet.model import WaveNetConfig, build_wavenet, load_wavenet
     from musiclab.training import run_training
 
     config = WaveNetConfig.smoke("melody")
@@ -245,8 +245,8 @@ def test_nan_loss_stops_training_and_keeps_the_checkpoint(tmp_path):
 
 JAX_SCRIPT = """
 import numpy as np
-from musiclab.models.wavenet import WaveNetConfig, build_wavenet
-from musiclab.wavenet_sampling import generate
+from musiclab.wavenet.model import WaveNetConfig, build_wavenet
+from musiclab.wavenet.sample import generate
 import keras
 config = WaveNetConfig.smoke("pianoroll", ("a", "b"))
 model = build_wavenet(config)
@@ -309,7 +309,7 @@ def test_benchmark_script_quick_mode(tmp_path):
 
 
 def test_sampling_follows_weights_that_change_after_the_first_call():
-    from musiclab.wavenet_sampling import generate
+    from musiclab.wavenet.sample import generate
 
     _, model = _tiny("melody")
     before = generate(model, 16, temperature=0.0)

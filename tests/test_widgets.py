@@ -1,6 +1,6 @@
 import numpy as np
 
-from musiclab.audio import read_wav
+from musiclab.sound.audio import read_wav
 from widgets import TunePlayer
 
 
@@ -51,7 +51,7 @@ def _upload_item(name, content):
 
 
 def test_sampler_generates_continues_and_reports_errors(bundled, tmp_path):
-    from musiclab.models.wavenet import WaveNetConfig, build_wavenet
+    from musiclab.wavenet.model import WaveNetConfig, build_wavenet
     from widgets import Sampler
 
     chorales = bundled.select(collection="bach").subset(np.arange(5))

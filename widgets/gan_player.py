@@ -4,9 +4,9 @@ import ipywidgets
 import numpy as np
 
 from musiclab import gan as gan_tools
-from musiclab.audio import render
+from musiclab.sound.audio import render
 from musiclab.export import export_midi
-from musiclab.models.pianoroll_gan import sample_latent
+from musiclab.gan.model import sample_latent
 from musiclab.notation import score_svg
 from musiclab.plotting import plot_pianoroll
 from widgets.tune_player import figure_png
@@ -19,7 +19,7 @@ class GANPlayer(ipywidgets.VBox):
     """Generate phrases from a trained GAN and hear every change.
 
     Args:
-        gan: a joined GAN (``musiclab.models.pianoroll_gan``).
+        gan: a joined GAN (``musiclab.gan.model``).
         config: its ``GANConfig``.
         export_folder: where *Export MIDI* writes (required to export).
         tempo: quarter notes per minute.

@@ -6,9 +6,9 @@ import ipywidgets
 import numpy as np
 
 from musiclab import generation, latent
-from musiclab.audio import render
-from musiclab.generation import melody_steps
-from musiclab.models.melody_vae import style_names
+from musiclab.sound.audio import render
+from musiclab.vae.generate import melody_steps
+from musiclab.vae.model import style_names
 from musiclab.notation import score_svg
 from musiclab.plotting import plot_pianoroll
 from widgets.tune_player import figure_png

@@ -7,7 +7,7 @@ import ipywidgets
 import numpy as np
 
 from musiclab import wavenet_sampling
-from musiclab.audio import render
+from musiclab.sound.audio import render
 from musiclab.notation import score_svg
 from musiclab.plotting import plot_pianoroll
 from widgets.tune_player import figure_png
@@ -21,7 +21,7 @@ class Sampler(ipywidgets.VBox):
     """Sample from a WaveNet, optionally continuing a primer, and hear the result.
 
     Args:
-        model: a WaveNet from ``musiclab.models.wavenet``.
+        model: a WaveNet from ``musiclab.wavenet.model``.
         config: its ``WaveNetConfig`` (style names, time resolution).
         corpus: a ``Corpus`` whose tunes can be primers (default: none but uploads).
         tempo: quarter notes per minute.

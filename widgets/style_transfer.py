@@ -4,13 +4,13 @@ import ipywidgets
 import numpy as np
 
 from musiclab import generation, latent
-from musiclab.audio import render
-from musiclab.generation import melody_steps
-from musiclab.instruments import style_instrument
-from musiclab.models.melody_vae import style_names
+from musiclab.sound.audio import render
+from musiclab.vae.generate import melody_steps
+from musiclab.sound.instruments import style_instrument
+from musiclab.vae.model import style_names
 from musiclab.notation import score_svg
 from musiclab.plotting import plot_pianoroll
-from musiclab.style_transfer import contour_correlation, transfer_style
+from musiclab.style.transfer import contour_correlation, transfer_style
 from widgets.tune_player import figure_png
 
 BY_STYLE = "by style"

@@ -2,7 +2,7 @@
 
 import ipywidgets
 
-from musiclab.audio import render
+from musiclab.sound.audio import render
 from musiclab.plotting import plot_pianoroll
 from widgets.tune_player import figure_png
 

@@ -4,8 +4,8 @@ import io
 
 import ipywidgets
 
-from musiclab.audio import render
-from musiclab.instruments import GM_PROGRAMS
+from musiclab.sound.audio import render
+from musiclab.sound.instruments import GM_PROGRAMS
 from musiclab.notation import score_svg
 from musiclab.plotting import plot_pianoroll
 

@@ -25,11 +25,13 @@ from musiclab.data.parsing import load_file, load_tune
 from musiclab.data.pianoroll import decode_pianoroll, encode_pianoroll
 from musiclab.data.report import BuildReport
 from musiclab.data.satb import decode_satb, encode_satb
+from musiclab.data.splits import SPLIT, corpus_pieces, corpus_windows, load_splits
 
 __all__ = [
-    "COLLECTIONS", "HOLD", "NOTE_OFF", "VOCABULARY_SIZE", "BuildReport", "Corpus", "TuneInfo",
-    "Windows", "build_corpus", "bundled_report", "catalogue", "collection_counts",
-    "decode_melody", "decode_pianoroll", "decode_satb", "default_cache_dir", "encode_melody",
-    "encode_pianoroll", "encode_satb", "encode_tune", "load_corpus", "load_file", "load_tune",
-    "transpose_tokens", "transpose_windows",
+    "COLLECTIONS", "HOLD", "NOTE_OFF", "SPLIT", "VOCABULARY_SIZE", "BuildReport", "Corpus",
+    "TuneInfo", "Windows", "build_corpus", "bundled_report", "catalogue", "collection_counts",
+    "corpus_pieces", "corpus_windows", "decode_melody", "decode_pianoroll", "decode_satb",
+    "default_cache_dir", "encode_melody", "encode_pianoroll", "encode_satb", "encode_tune",
+    "load_corpus", "load_file", "load_splits", "load_tune", "transpose_tokens",
+    "transpose_windows",
 ]

@@ -16,12 +16,17 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from musiclab.data import report as reasons
 from musiclab.data.corpus import COLLECTIONS, catalogue
-from musiclab.data.melody import DEFAULT_STEPS_PER_QUARTER, encode_melody
+from musiclab.data.dataset import Corpus
+from musiclab.data.melody import DEFAULT_STEPS_PER_QUARTER, encode_melody, top_voice
+from musiclab.data.parsing import load_tune
 from musiclab.data.report import BuildReport
+from musiclab.data.satb import encode_satb
 from musiclab.errors import MusicFileError, MusiclabError
+from musiclab.files import atomic_write_text
 
 ENCODING_VERSION = 2
 DEFAULT_MIN_BARS = 2
@@ -117,9 +122,6 @@ def encode_tune(tune, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, min_bars=DEFA
     Returns:
         An ``EncodedTune`` whose ``drop`` says why it was left out, if it was.
     """
-    from musiclab.data.melody import top_voice
-    from musiclab.data.parsing import load_tune
-    from musiclab.data.satb import encode_satb
 
     result = EncodedTune(tune=tune)
     try:
@@ -188,8 +190,6 @@ def encode_tunes(tunes, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, min_bars=DE
     Returns:
         A list of ``EncodedTune``.
     """
-    from tqdm.auto import tqdm
-
     workers = (os.cpu_count() or 1) if workers is None else max(1, int(workers))
     jobs = [(tune, steps_per_quarter, min_bars) for tune in tunes]
     bar = tqdm(total=len(jobs), desc=description, unit="tune", disable=not progress)
@@ -250,7 +250,6 @@ def build_corpus(source, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, min_bars=D
     Raises:
         MusiclabError: when nothing could be kept (the message carries the report).
     """
-    from musiclab.data.dataset import Corpus
 
     names = list(COLLECTIONS) if source == "all" else source
     names = names if isinstance(names, (list, tuple)) else [names]
@@ -288,23 +287,6 @@ def build_corpus(source, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, min_bars=D
     corpus = Corpus.from_encoded(kept, steps_per_quarter)
     if stem is not None:
         corpus.save(stem.with_suffix(".npz"))
-        from musiclab.files import atomic_write_text
 
         atomic_write_text(stem.with_suffix(".json"), json.dumps(report.to_dict()))
     return corpus, report
-
-
-def encoded_to_arrays(encoded):
-    """Concatenate encoded tunes into flat arrays (used by ``Corpus.from_encoded``)."""
-    lengths = [len(item.tokens) for item in encoded]
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    tokens = np.concatenate([item.tokens for item in encoded]).astype(np.uint8)
-    satb_lengths = [0 if item.satb is None else len(item.satb) for item in encoded]
-    satb_offsets = np.concatenate([[0], np.cumsum(satb_lengths)]).astype(np.int64)
-    grids = [item.satb for item in encoded if item.satb is not None]
-    satb = np.concatenate(grids).astype(np.uint8) if grids else np.zeros((0, 4), np.uint8)
-    beats = [np.zeros(0, np.int32) if item.downbeats is None else item.downbeats
-             for item in encoded]
-    downbeat_offsets = np.concatenate([[0], np.cumsum([len(b) for b in beats])]).astype(np.int64)
-    downbeats = np.concatenate(beats).astype(np.int32)
-    return tokens, offsets, satb, satb_offsets, downbeats, downbeat_offsets

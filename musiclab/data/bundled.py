@@ -14,6 +14,7 @@ from musiclab.data.corpus import COLLECTIONS
 from musiclab.data.dataset import Corpus
 from musiclab.data.melody import DEFAULT_STEPS_PER_QUARTER
 from musiclab.data.report import BuildReport
+from musiclab.files import atomic_write_text
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "_data"
 BUNDLED_CORPUS = BUNDLED_DIR / "corpus.npz"
@@ -60,7 +61,6 @@ def write_bundle(folder=BUNDLED_DIR, workers=None, progress=True):
     Returns:
         ``(corpus, report)``.
     """
-    from musiclab.files import atomic_write_text
 
     corpus, report = build_corpus("all", workers=workers, progress=progress, use_cache=False,
                                   verbose=False)

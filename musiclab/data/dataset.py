@@ -22,7 +22,10 @@ from musiclab.data.melody import (
     decode_melody,
     tokens_to_notes,
 )
+from musiclab.data.pianoroll import events_to_pianoroll
+from musiclab.data.satb import decode_satb
 from musiclab.errors import MusiclabError
+from musiclab.files import atomic_write_bytes
 
 METADATA_FIELDS = ("id", "collection", "title", "key", "meter", "region", "dance", "source",
                    "piece")
@@ -71,9 +74,7 @@ class Corpus:
     @classmethod
     def from_encoded(cls, encoded, steps_per_quarter):
         """Make a corpus from ``EncodedTune`` results (see ``musiclab.data.build``)."""
-        from musiclab.data.build import encoded_to_arrays
-
-        tokens, offsets, satb, satb_offsets, downbeats, downbeat_offsets = encoded_to_arrays(
+        tokens, offsets, satb, satb_offsets, downbeats, downbeat_offsets = _encoded_to_arrays(
             encoded)
         arrays = {
             "tokens": tokens, "offsets": offsets, "satb": satb, "satb_offsets": satb_offsets,
@@ -86,7 +87,6 @@ class Corpus:
 
     def save(self, path):
         """Write the corpus to ``path`` (``.npz``, atomically). Returns the path."""
-        from musiclab.files import atomic_write_bytes
 
         buffer = io.BytesIO()
         payload = {name: getattr(self, name) for name in _ARRAYS}
@@ -183,7 +183,6 @@ class Corpus:
 
     def satb_stream(self, index):
         """Tune ``index`` as a four-part music21 ``Score`` (chorales only)."""
-        from musiclab.data.satb import decode_satb
 
         grid = self.tune_satb(index)
         if grid is None:
@@ -200,7 +199,6 @@ class Corpus:
             index: the tune.
             voices: ``"all"`` (every SATB voice when there are some) or ``"melody"``.
         """
-        from musiclab.data.pianoroll import events_to_pianoroll
 
         grid = self.tune_satb(index) if voices == "all" else None
         columns = [self.tune_tokens(index)] if grid is None else list(grid.T)
@@ -416,3 +414,19 @@ def transpose_windows(tokens, semitones):
     if not results:
         raise ValueError("semitones: give at least one shift")
     return np.concatenate(results).astype(np.int16), np.concatenate(masks)
+
+
+def _encoded_to_arrays(encoded):
+    """Concatenate encoded tunes into flat arrays (used by ``Corpus.from_encoded``)."""
+    lengths = [len(item.tokens) for item in encoded]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    tokens = np.concatenate([item.tokens for item in encoded]).astype(np.uint8)
+    satb_lengths = [0 if item.satb is None else len(item.satb) for item in encoded]
+    satb_offsets = np.concatenate([[0], np.cumsum(satb_lengths)]).astype(np.int64)
+    grids = [item.satb for item in encoded if item.satb is not None]
+    satb = np.concatenate(grids).astype(np.uint8) if grids else np.zeros((0, 4), np.uint8)
+    beats = [np.zeros(0, np.int32) if item.downbeats is None else item.downbeats
+             for item in encoded]
+    downbeat_offsets = np.concatenate([[0], np.cumsum([len(b) for b in beats])]).astype(np.int64)
+    downbeats = np.concatenate(beats).astype(np.int32)
+    return tokens, offsets, satb, satb_offsets, downbeats, downbeat_offsets

@@ -14,13 +14,15 @@ import dataclasses
 
 import numpy as np
 
-NOTE_OFF = 0
-HOLD = 1
-FIRST_PITCH_TOKEN = 2
-LOWEST_PITCH = 21
-HIGHEST_PITCH = 108
-VOCABULARY_SIZE = FIRST_PITCH_TOKEN + HIGHEST_PITCH - LOWEST_PITCH + 1  # 90
-DEFAULT_STEPS_PER_QUARTER = 4
+from musiclab.vocab import (  # noqa: F401 (the encoding's vocabulary, re-exported here)
+    DEFAULT_STEPS_PER_QUARTER,
+    FIRST_PITCH_TOKEN,
+    HIGHEST_PITCH,
+    HOLD,
+    LOWEST_PITCH,
+    NOTE_OFF,
+    VOCABULARY_SIZE,
+)
 
 
 def pitch_to_token(pitch):

@@ -8,9 +8,8 @@ one note; ``encode_pianoroll(decode_pianoroll(roll)) == roll`` exactly.
 
 import numpy as np
 
-from musiclab.data.melody import HIGHEST_PITCH, LOWEST_PITCH, make_note, note_events
-
-KEYS = HIGHEST_PITCH - LOWEST_PITCH + 1  # 88
+from musiclab.data.melody import make_note, note_events
+from musiclab.vocab import HIGHEST_PITCH, KEYS, LOWEST_PITCH
 
 
 def events_to_pianoroll(events, total_steps=None):

@@ -8,8 +8,8 @@ repetitions and rests. Round trips are exact for canonical tokens.
 import numpy as np
 
 from musiclab.data.melody import decode_melody, encode_melody, mean_pitch, validate_tokens
+from musiclab.vocab import VOICES
 
-VOICES = ("soprano", "alto", "tenor", "bass")
 _ALIASES = {
     "soprano": ("soprano", "sopran", "s."),
     "alto": ("alto", "alt"),

@@ -12,11 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from musiclab.data.melody import FIRST_PITCH_TOKEN, VOCABULARY_SIZE
 from musiclab.errors import MusiclabError
+from musiclab.vocab import FIRST_PITCH_TOKEN, KEYS, LOWEST_PITCH, VOCABULARY_SIZE
 
-LOWEST_KEY = 21
-KEYS = 88
 SPLITS = ("train", "valid", "test")
 
 
@@ -49,7 +47,7 @@ def load_pianoroll_benchmark(path):
             roll = np.zeros((len(piece), KEYS), bool)
             try:
                 for step, pitches in enumerate(piece):
-                    keys = np.asarray(pitches, dtype=np.int64) - LOWEST_KEY
+                    keys = np.asarray(pitches, dtype=np.int64) - LOWEST_PITCH
                     if keys.size and (keys.min() < 0 or keys.max() >= KEYS):
                         raise ValueError
                     roll[step, keys] = True

@@ -1,0 +1,11 @@
+"""The Keras toolkit every model family shares.
+
+* ``config``: frozen JSON configs that travel inside the model file, safe-mode loading,
+  ``config_of(model)``;
+* ``layers``: layers more than one family uses (the one causal ``Shift``);
+* ``sampling``: temperature / top-k / top-p choices, log-softmax, the Bernoulli
+  likelihood, and compiled one-step calls for generation;
+* ``loop``: the one training loop (checkpoints, resume, NaN stop, time limit, device).
+
+Importing a module of this package imports Keras and its backend.
+"""

@@ -1,0 +1,158 @@
+"""Training runs that survive interruption: checkpoints, resume, NaN stop, history.
+
+A run lives in a folder the caller names::
+
+    out/config.json       the model's configuration
+    out/model.keras       the latest checkpoint (written atomically)
+    out/state.json        steps done, history, device, backend
+    out/history.png       (written by notebooks, not here)
+
+    out/best.keras        the checkpoint with the lowest validation loss
+
+Every model of every family trains through ``run_training``; calling it again with
+the same folder resumes where it stopped. Checkpoints carry the model's config
+inside (``nn.config.save_model``).
+"""
+
+import json
+import math
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+from tqdm.auto import tqdm
+
+from musiclab.errors import MusiclabError
+from musiclab.files import atomic_write_text
+from musiclab.nn.config import attach, load_model, save_model
+
+
+def device_description():
+    """The Keras backend and the device it computes on, e.g. ``"tensorflow on CPU"``."""
+    backend = keras.backend.backend()
+    device = "CPU"
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf  # only the running backend is queried
+
+            gpus = tf.config.list_physical_devices("GPU")
+            device = f"GPU ({len(gpus)})" if gpus else "CPU"
+        elif backend == "jax":
+            import jax  # only the running backend is queried
+
+            device = jax.devices()[0].platform.upper()
+    except Exception:  # a device query must never stop training
+        pass
+    return f"{backend} on {device}"
+
+
+def _state(folder):
+    path = Path(folder) / "state.json"
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except ValueError:
+        message = f"{path}: unreadable training state (delete the folder to restart)"
+        raise MusiclabError(message) from None
+
+
+def run_training(folder, config, *, build, train_batch, validate, steps, checkpoint_every=200,
+                 seed=0, progress=True, show=(), on_checkpoint=None, time_limit=None,
+                 on_save=None):
+    """The loop every musiclab model trains with: checkpoints, resume, NaN stop, history.
+
+    Args:
+        folder: the run's folder (created if needed); a folder with a run resumes it.
+        config: the model's config (a ``JSONConfig``); a resumed run must have the same.
+        build: ``() -> model``, a new compiled model of ``config`` (called after seeding);
+            checkpoints are loaded back with ``nn.config.load_model``.
+        train_batch: ``(model, rng) -> loss``: one optimisation step on a batch it draws.
+        validate: ``model -> dict`` of figures for the history (``valid_loss``, ...).
+        steps: total optimisation steps wanted (a resumed run does only the rest).
+        checkpoint_every: steps between validation and checkpoints.
+        seed: seed for initialisation and batches.
+        progress: show a progress bar.
+        show: history keys shown on the progress bar.
+        on_checkpoint: optional ``(model, entry) -> None`` called after each checkpoint.
+        time_limit: optional seconds of training (all sessions of the run together):
+            training stops early enough for the last validation (timed as the one
+            before it) to end at the limit, then writes its checkpoint; calling again
+            resumes.
+        on_save: optional ``(model, folder) -> None`` that writes more state (e.g. optimiser
+            variables a ``.keras`` file does not hold) after each checkpoint.
+
+    Returns:
+        ``(model, state)``; ``state`` has ``steps_done``, ``history``, ``device``, and
+        ``best_step`` (the step of ``best.keras``, the lowest ``valid_loss``).
+
+    Raises:
+        MusiclabError: when the loss becomes NaN (the last good checkpoint is kept),
+            or when the folder holds a run of another configuration.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if steps < 1 or checkpoint_every < 1:
+        raise ValueError("steps, checkpoint_every: must be at least 1")
+    state = _state(folder)
+    if state is not None:
+        saved = type(config).from_json((folder / "config.json").read_text())
+        if saved != config:
+            raise MusiclabError(f"{folder}: holds a run with another configuration; "
+                                "use a new folder")
+        model = load_model(folder / "model.keras", type(config))
+    else:
+        keras.utils.set_random_seed(seed)
+        model = attach(build(), config)
+        config.save(folder)
+        state = {"steps_done": 0, "history": []}
+    state["device"] = device_description()
+    state["backend"] = keras.backend.backend()
+    rng = np.random.default_rng(seed + state["steps_done"])
+    bar = tqdm(total=steps, initial=min(state["steps_done"], steps), unit="step",
+               desc=f"training ({state['device']})", disable=not progress)
+    started = time.perf_counter() - sum(entry.get("chunk_seconds", 0.0)
+                                        for entry in state["history"])
+    validation_seconds = 0.0
+    out_of_time = time_limit is not None and state["steps_done"] > 0 and \
+        time.perf_counter() - started >= time_limit  # a resumed run with no time left
+    while state["steps_done"] < steps and not out_of_time:
+        chunk = min(checkpoint_every, steps - state["steps_done"])
+        chunk_started, losses = time.perf_counter(), []
+        for _ in range(chunk):
+            loss = float(train_batch(model, rng))
+            if not math.isfinite(loss):
+                raise MusiclabError(f"{folder}: loss became NaN at step "
+                                    f"{state['steps_done'] + len(losses) + 1}; the checkpoint "
+                                    f"of step {state['steps_done']} is kept (lower the learning "
+                                    "rate and resume)")
+            losses.append(loss)
+            bar.update()
+            out_of_time = time_limit is not None and \
+                time.perf_counter() - started + validation_seconds >= time_limit
+            if out_of_time:
+                break
+        state["steps_done"] += len(losses)
+        validation_started = time.perf_counter()
+        entry = {"step": state["steps_done"], "loss": float(np.mean(losses)), **validate(model),
+                 "chunk_seconds": time.perf_counter() - chunk_started}
+        validation_seconds = time.perf_counter() - validation_started
+        entry["seconds"] = time.perf_counter() - started
+        state["history"].append(entry)
+        bar.set_postfix({key: f"{entry[key]:.3g}" for key in show if key in entry})
+        save_model(model, folder / "model.keras")
+        if on_save is not None:
+            on_save(model, folder)
+        best = min((item.get("valid_loss", math.inf) for item in state["history"][:-1]),
+                   default=math.inf)
+        if entry.get("valid_loss", math.inf) < best or "best_step" not in state:
+            save_model(model, folder / "best.keras")
+            state["best_step"] = entry["step"]
+        atomic_write_text(folder / "state.json", json.dumps(state, indent=1))
+        if on_checkpoint is not None:
+            on_checkpoint(model, entry)
+    bar.close()
+    return model, state
+
+

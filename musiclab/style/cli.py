@@ -1,0 +1,38 @@
+"""The style classifier's command: ``musiclab train classifier``.
+
+Keras-backed modules are imported inside the handler, after ``--backend`` is set.
+"""
+
+from musiclab.commands import add_training_options, check_training_arguments
+from musiclab.data import load_splits
+
+
+def register(commands, train):
+    """Add ``train classifier``."""
+    classifier = train.add_parser("classifier",
+                                  help="the style classifier (region and dance type)")
+    add_training_options(classifier, batch_size=64)
+    classifier.set_defaults(run=train_command)
+
+
+def train_command(arguments):
+    """Train the style classifier on the bundled corpus; print its validation accuracy."""
+    time_limit = check_training_arguments(arguments)
+    from musiclab.style.classifier import (  # Keras loads after --backend is set
+        StyleClassifierConfig,
+        labelled_tunes,
+        train_style_classifier,
+    )
+
+    config = StyleClassifierConfig.smoke() if arguments.smoke else StyleClassifierConfig.default()
+    data = {name: labelled_tunes(part, config.regions, config.dances, config.steps)
+            for name, part in load_splits("all").items()}
+    print(f"{len(data['train'][0])} training and {len(data['valid'][0])} validation tunes")
+    _, state = train_style_classifier(config, data["train"], data["valid"],
+                                      steps=arguments.steps, folder=arguments.out,
+                                      batch_size=arguments.batch_size, seed=arguments.seed,
+                                      time_limit=time_limit)
+    last = state["history"][-1]
+    print(f"step {last['step']} on {state['device']}: validation accuracy (balanced over "
+          f"{', '.join(config.regions)}) {last['valid_accuracy']:.3f}; model in {arguments.out}")
+    return 0

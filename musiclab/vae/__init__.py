@@ -1,0 +1,31 @@
+"""The melody VAE family (MusicVAE-style): the whole model in this folder.
+
+    from musiclab import vae
+    model = vae.pretrained()                                  # shipped, safe-mode load
+    melodies = vae.sample(model, 4, temperature=0.5, seed=1)  # (4, 32) tokens
+    path = vae.interpolate(model, melody_a, melody_b, count=7)
+    model, state = vae.train(vae.MelodyVAEConfig.smoke(), train, valid, steps=200, folder="run")
+
+Files: ``model`` (config, encoder, decoder, KL), ``train`` (training and held-out
+figures), ``generate`` (encode, NumPy step decoder, sample, interpolate, styles),
+``latent`` (principal directions and attribute vectors), ``pretrained`` (the shipped
+model and its card), ``cli`` (its commands).
+"""
+
+from musiclab.lazy import exports
+
+__getattr__, __dir__ = exports(__name__, {
+    "MelodyVAEConfig": "model:MelodyVAEConfig", "build_vae": "model:build_vae",
+    "load": "model:load_vae", "load_vae": "model:load_vae", "style_names": "model:style_names",
+    "kl_divergence_bits": "model:kl_divergence_bits",
+    "encode": "generate:encode", "decode": "generate:decode", "sample": "generate:sample",
+    "reconstruct": "generate:reconstruct", "interpolate": "generate:interpolate",
+    "slerp": "generate:slerp", "style_vector": "generate:style_vector",
+    "melody_steps": "generate:melody_steps",
+    "train": "train:train_vae", "train_vae": "train:train_vae",
+    "evaluate": "train:evaluate_vae", "evaluate_vae": "train:evaluate_vae",
+    "mean_kl_bits": "train:mean_kl_bits",
+    "pretrained": "pretrained:pretrained_vae", "pretrained_vae": "pretrained:pretrained_vae",
+    "model_card": "pretrained:model_card", "publish": "pretrained:publish",
+    "latent": "latent:",
+})
