@@ -126,7 +126,7 @@ def main():
     if min(arguments.trials, arguments.steps, arguments.batch_size) < 1:
         parser.error("--trials, --steps and --batch-size must be at least 1")
     from musiclab.vae.model import load_vae
-    from musiclab.vae.pretrained import PRETRAINED_ROOT
+    from musiclab.vae.shipped import PRETRAINED_ROOT
 
     folder = Path(arguments.model) if arguments.model else PRETRAINED_ROOT / "melody_vae_2bar"
     start = time.perf_counter()

@@ -42,7 +42,7 @@ def main():
     from musiclab import generation, latent
     from musiclab.data import load_corpus
     from musiclab.vae.model import MelodyVAEConfig, load_vae
-    from musiclab.vae.pretrained import pretrained_vae
+    from musiclab.vae.shipped import pretrained_vae
     from musiclab.style.classifier import classifier_config, load_style_classifier
     from musiclab.style import recognition_rates, style_windows
     from musiclab.style.transfer import conditioned_samples, measure_transfer, style_gaussians

@@ -7,7 +7,7 @@ import numpy as np
 
 def test_publish_writes_weights_config_and_card(tmp_path):
     from musiclab.vae.model import MelodyVAEConfig, load_vae
-    from musiclab.vae.pretrained import publish
+    from musiclab.vae.shipped import publish
     from musiclab.training import corpus_windows, train_vae
 
     windows = corpus_windows("ryan", bars=2)
@@ -31,7 +31,7 @@ def test_publish_writes_weights_config_and_card(tmp_path):
 def test_the_shipped_model_loads_and_matches_its_card():
     from musiclab import generation
     from musiclab.vae.model import MelodyVAEConfig
-    from musiclab.vae.pretrained import PRETRAINED_ROOT, model_card, pretrained_vae
+    from musiclab.vae.shipped import PRETRAINED_ROOT, model_card, pretrained_vae
 
     card = model_card()
     folder = PRETRAINED_ROOT / "melody_vae_2bar"

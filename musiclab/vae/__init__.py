@@ -6,9 +6,9 @@
     path = vae.interpolate(model, melody_a, melody_b, count=7)
     model, state = vae.train(vae.MelodyVAEConfig.smoke(), train, valid, steps=200, folder="run")
 
-Files: ``model`` (config, encoder, decoder, KL), ``train`` (training and held-out
+Files: ``model`` (config, encoder, decoder, KL), ``training`` (training and held-out
 figures), ``generate`` (encode, NumPy step decoder, sample, interpolate, styles),
-``latent`` (principal directions and attribute vectors), ``pretrained`` (the shipped
+``latent`` (principal directions and attribute vectors), ``shipped`` (the shipped
 model and its card), ``cli`` (its commands).
 """
 
@@ -22,10 +22,10 @@ __getattr__, __dir__ = exports(__name__, {
     "reconstruct": "generate:reconstruct", "interpolate": "generate:interpolate",
     "slerp": "generate:slerp", "style_vector": "generate:style_vector",
     "melody_steps": "generate:melody_steps",
-    "train": "train:train_vae", "train_vae": "train:train_vae",
-    "evaluate": "train:evaluate_vae", "evaluate_vae": "train:evaluate_vae",
-    "mean_kl_bits": "train:mean_kl_bits",
-    "pretrained": "pretrained:pretrained_vae", "pretrained_vae": "pretrained:pretrained_vae",
-    "model_card": "pretrained:model_card", "publish": "pretrained:publish",
+    "train": "training:train_vae", "train_vae": "training:train_vae",
+    "evaluate": "training:evaluate_vae", "evaluate_vae": "training:evaluate_vae",
+    "mean_kl_bits": "training:mean_kl_bits",
+    "pretrained": "shipped:pretrained_vae", "pretrained_vae": "shipped:pretrained_vae",
+    "model_card": "shipped:model_card", "publish": "shipped:publish",
     "latent": "latent:",
 })

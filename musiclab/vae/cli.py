@@ -55,7 +55,7 @@ def train_command(arguments):
         raise UsageError("musiclab: --bars must be at least 1")
     time_limit = check_training_arguments(arguments)
     from musiclab.vae.model import MelodyVAEConfig  # Keras loads after --backend is set
-    from musiclab.vae.train import train_vae
+    from musiclab.vae.training import train_vae
 
     splits = load_splits(arguments.corpus)
     names, styles = (), None
@@ -99,7 +99,7 @@ def _model(arguments):
         from musiclab.vae.model import load_vae  # Keras loads on first use
 
         return load_vae(Path(arguments.model) / "model.keras")
-    from musiclab.vae.pretrained import pretrained_vae
+    from musiclab.vae.shipped import pretrained_vae
 
     return pretrained_vae()
 

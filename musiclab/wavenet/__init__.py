@@ -6,7 +6,7 @@
                                  folder="runs/wavenet")
     tune = wavenet.generate(model, length=128, temperature=0.9, top_p=0.95, seed=1)
 
-Files: ``model`` (config, gated residual blocks, the network), ``train`` (training and
+Files: ``model`` (config, gated residual blocks, the network), ``training`` (training and
 held-out likelihood), ``sample`` (cached "fast WaveNet" and naive sampling), ``cli``.
 """
 
@@ -17,8 +17,8 @@ __getattr__, __dir__ = exports(__name__, {
     "load": "model:load_wavenet", "load_wavenet": "model:load_wavenet",
     "receptive_field": "model:receptive_field", "blocks": "model:blocks",
     "GatedResidualBlock": "model:GatedResidualBlock",
-    "train": "train:train_wavenet", "train_wavenet": "train:train_wavenet",
-    "sequence_scores": "train:sequence_scores",
+    "train": "training:train_wavenet", "train_wavenet": "training:train_wavenet",
+    "sequence_scores": "training:sequence_scores",
     "generate": "sample:generate", "step_model": "sample:step_model",
     "style_embedding_of": "sample:style_embedding_of",
 })

@@ -75,7 +75,7 @@ def train_command(arguments):
         raise UsageError("musiclab: --data files are piano rolls; use --head pianoroll")
     time_limit = check_training_arguments(arguments)
     from musiclab.wavenet.model import WaveNetConfig  # Keras loads after --backend is set
-    from musiclab.wavenet.train import train_wavenet
+    from musiclab.wavenet.training import train_wavenet
 
     labels, styles, steps_per_quarter = None, (), 4
     if arguments.data:

@@ -2,7 +2,7 @@
 
 ``musiclab/_data/melody_vae_2bar/`` holds ``model.keras``, ``config.json`` and
 ``model_card.json`` (the command that trained it, the data, the steps, and the
-held-out figures measured by ``musiclab.vae.train.evaluate_vae``).
+held-out figures measured by ``musiclab.vae.training.evaluate_vae``).
 """
 
 import functools
@@ -15,7 +15,7 @@ from musiclab.errors import MusiclabError
 from musiclab.files import atomic_write_text
 from musiclab.nn.config import config_of, save_model
 from musiclab.vae.model import build_vae, load_vae
-from musiclab.vae.train import evaluate_vae
+from musiclab.vae.training import evaluate_vae
 
 PRETRAINED_ROOT = Path(__file__).resolve().parent.parent / "_data"
 NAMES = ("melody_vae_2bar",)
