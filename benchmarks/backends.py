@@ -16,7 +16,7 @@ WORKER = r"""
 import json, sys, time
 import numpy as np
 import keras
-from musiclab.data import load_corpus, VOCABULARY_SIZE
+from musiclab.data import VOCABULARY_SIZE, load_corpus
 
 steps, batch_size = int(sys.argv[1]), int(sys.argv[2])
 windows = load_corpus().select(collection="essen").windows(bars=2).tokens

@@ -54,8 +54,9 @@ def measure_build(tunes_per_collection):
 
 
 def measure_render(repeats):
-    from musiclab import audio, notation
+    from musiclab import notation
     from musiclab.data import load_corpus
+    from musiclab.sound import audio
 
     corpus = load_corpus()
     index = corpus.index_of("essen/han1.abc#1")

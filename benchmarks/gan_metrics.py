@@ -29,6 +29,7 @@ def main(argv=None):
 
     from musiclab import gan, metrics
     from musiclab.gan.model import GANConfig, load_gan
+    from musiclab.nn.config import config_of
 
     phrases = gan.chorale_phrases()
     folder = Path(arguments.run)
@@ -37,11 +38,11 @@ def main(argv=None):
             if (folder / "config.json").exists() else GANConfig.default()
         gan.train_gan(config, phrases["train"], phrases["valid"], steps=arguments.steps,
                       folder=folder, time_limit=arguments.train_minutes * 60)
-    config = GANConfig.from_json((folder / "config.json").read_text())
     state = json.loads((folder / "state.json").read_text())
     model = load_gan(folder / arguments.checkpoint)
+    config = config_of(model)
     started = time.perf_counter()
-    generated = gan.generate(model, config, count=arguments.count, seed=1)
+    generated = gan.generate(model, count=arguments.count, seed=1)
     seconds = time.perf_counter() - started
     rows = metrics.compare(phrases["test"], generated)
     print(metrics.format_table(rows))

@@ -33,13 +33,14 @@ def main():
     config = HarmonyConfig.smoke() if arguments.smoke else HarmonyConfig.default()
     grids = chorale_grids(bars=4)
     _, state = train_harmony(config, grids["train"], grids["valid"],
-                             20 if arguments.smoke else arguments.steps, arguments.out,
+                             steps=20 if arguments.smoke else arguments.steps,
+                             folder=arguments.out,
                              checkpoint_every=10 if arguments.smoke else 250,
                              time_limit=arguments.minutes * 60)
     model = load_harmony_model(f"{arguments.out}/best.keras")
     scores = task_scores(model, grids["test"])
     started = time.perf_counter()
-    generate_chorale(model, 1, 64, temperature=0.8, seed=0)
+    generate_chorale(model, count=1, steps=64, temperature=0.8, seed=0)
     chorale_seconds = time.perf_counter() - started
     started = time.perf_counter()
     harmonize(model, grids["test"][0][:, 0], temperature=0.8, seed=0)

@@ -24,7 +24,7 @@ THROUGHPUT = r"""
 import json, sys, time
 import numpy as np, keras
 from musiclab.vae.model import MelodyVAEConfig, build_vae
-from musiclab.training import corpus_windows
+from musiclab.data import corpus_windows
 steps, batch_size = int(sys.argv[1]), int(sys.argv[2])
 train = corpus_windows("all", bars=2)["train"]
 rng = np.random.default_rng(0)
@@ -42,8 +42,8 @@ print(json.dumps({"backend": keras.backend.backend(),
 
 
 def held_out(model):
-    from musiclab.evaluation import evaluate_vae
-    from musiclab.training import corpus_windows
+    from musiclab.data import corpus_windows
+    from musiclab.vae.training import evaluate_vae
 
     test = corpus_windows("all", bars=2)["test"]
     figures = evaluate_vae(model, test)
@@ -59,8 +59,8 @@ def milliseconds(seconds):
 
 
 def latency(model, trials, label="2 bars"):
-    from musiclab import generation
     from musiclab.sound.audio import render
+    from musiclab.vae import generate as generation
 
     rng = np.random.default_rng(0)
     latent_dim = model.get_layer("encoder").output_shape[0][1]

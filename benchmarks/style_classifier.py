@@ -25,10 +25,9 @@ def main():
     parser.add_argument("--json", help="also write the figures to this JSON file")
     arguments = parser.parse_args()
 
-    from musiclab.data import load_corpus
-    from musiclab.style.classifier import StyleClassifierConfig, load_style_classifier
+    from musiclab.data import SPLIT, load_corpus
     from musiclab.style import evaluate_style_classifier, labelled_tunes, train_style_classifier
-    from musiclab.training import SPLIT
+    from musiclab.style.classifier import StyleClassifierConfig, load_style_classifier
 
     config = StyleClassifierConfig.smoke() if arguments.smoke else StyleClassifierConfig.default()
     config = dataclasses.replace(config, group_power=arguments.group_power)
@@ -37,7 +36,8 @@ def main():
     data = {name: labelled_tunes(part, config.regions, config.dances, config.steps)
             for name, part in splits.items()}
     started = time.perf_counter()
-    _, state = train_style_classifier(config, data["train"], data["valid"], steps, arguments.out,
+    _, state = train_style_classifier(config, data["train"], data["valid"], steps=steps,
+                                      folder=arguments.out,
                                       checkpoint_every=10 if arguments.smoke else 250,
                                       time_limit=arguments.minutes * 60)
     model = load_style_classifier(f"{arguments.out}/best.keras")

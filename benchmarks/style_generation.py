@@ -39,14 +39,16 @@ def main():
     parser.add_argument("--json", help="also write the figures to this JSON file")
     arguments = parser.parse_args()
 
-    from musiclab import generation, latent
-    from musiclab.data import load_corpus
+    from musiclab.data import SPLIT, load_corpus
+    from musiclab.data.splits import style_windows
+    from musiclab.style import recognition_rates
+    from musiclab.style.classifier import classifier_config, load_style_classifier
+    from musiclab.style.transfer import conditioned_samples, measure_transfer, style_gaussians
+    from musiclab.vae import generate as generation
+    from musiclab.vae import latent
     from musiclab.vae.model import MelodyVAEConfig, load_vae
     from musiclab.vae.shipped import pretrained_vae
-    from musiclab.style.classifier import classifier_config, load_style_classifier
-    from musiclab.style import recognition_rates, style_windows
-    from musiclab.style.transfer import conditioned_samples, measure_transfer, style_gaussians
-    from musiclab.training import SPLIT, train_vae
+    from musiclab.vae.training import train_vae
 
     classifier = load_style_classifier(arguments.classifier)
     regions = classifier_config(arguments.classifier).regions
@@ -58,7 +60,7 @@ def main():
     data = {name: style_windows(part, regions) for name, part in splits.items()}
     started = time.perf_counter()
     _, state = train_vae(config, data["train"][0], data["valid"][0],
-                         20 if arguments.smoke else arguments.steps, arguments.out,
+                         steps=20 if arguments.smoke else arguments.steps, folder=arguments.out,
                          checkpoint_every=10 if arguments.smoke else 500,
                          train_styles=data["train"][1], valid_styles=data["valid"][1],
                          time_limit=arguments.minutes * 60)
@@ -71,13 +73,14 @@ def main():
                "temperature": arguments.temperature, "regions": list(regions)}
 
     tokens, requested = conditioned_samples(model, regions, arguments.per_style,
-                                            arguments.temperature, seed=0)
+                                            temperature=arguments.temperature, seed=0)
     figures["conditioned_prior"] = recognition_rates(classifier, tokens, requested, regions)
     train_tokens, train_styles = data["train"]
     train_names = np.asarray(regions)[train_styles]
     gaussians = style_gaussians(model, train_tokens, train_names)
     tokens, requested = conditioned_samples(model, regions, arguments.per_style,
-                                            arguments.temperature, seed=0, gaussians=gaussians,
+                                            temperature=arguments.temperature, seed=0,
+                                            gaussians=gaussians,
                                             spread=arguments.spread)
     figures["conditioned"] = recognition_rates(classifier, tokens, requested, regions)
     figures["spread"] = arguments.spread
@@ -96,11 +99,11 @@ def main():
     sources = np.repeat(sources, len(regions) - 1)
     targets = targets.reshape(-1)
     figures["transfer_conditional"] = measure_transfer(
-        model, classifier, melodies, sources, targets, regions, arguments.strength)
+        model, classifier, melodies, sources, targets, regions, strength=arguments.strength)
 
     shipped = pretrained_vae()
     tokens, requested = conditioned_samples(
-        shipped, regions, arguments.per_style, arguments.temperature, seed=0,
+        shipped, regions, arguments.per_style, temperature=arguments.temperature, seed=0,
         gaussians=style_gaussians(shipped, train_tokens, train_names), spread=arguments.spread)
     figures["shipped_vae_style_gaussians"] = recognition_rates(classifier, tokens, requested,
                                                                regions)
@@ -109,7 +112,8 @@ def main():
     codes = generation.encode(shipped, train_tokens[sample_rows])
     vectors = latent.label_vectors(codes, np.asarray(regions)[train_styles[sample_rows]])
     figures["transfer_label_vectors"] = measure_transfer(
-        shipped, classifier, melodies, sources, targets, regions, arguments.strength, vectors)
+        shipped, classifier, melodies, sources, targets, regions, strength=arguments.strength,
+        vectors=vectors)
 
     print(f"\nconditional VAE: {figures['steps_done']} steps in {figures['training_seconds']} s "
           f"on {figures['device']}; valid accuracy {figures['valid_accuracy']:.3f}, "

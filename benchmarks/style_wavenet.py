@@ -34,11 +34,12 @@ def main():
     if arguments.per_style < 1 or arguments.bars < 2 or arguments.minutes <= 0:
         parser.error("--per-style must be >= 1, --bars >= 2 and --minutes > 0")
 
-    from musiclab import wavenet_sampling
+    from musiclab.data import corpus_pieces
+    from musiclab.style import recognition_rates
     from musiclab.style.classifier import classifier_config, load_style_classifier
     from musiclab.wavenet.model import WaveNetConfig, load_wavenet
-    from musiclab.style import recognition_rates
-    from musiclab.training import corpus_pieces, train_wavenet
+    from musiclab.wavenet.sample import generate
+    from musiclab.wavenet.training import train_wavenet
 
     classifier = load_style_classifier(arguments.classifier)
     judge = classifier_config(arguments.classifier)
@@ -50,7 +51,8 @@ def main():
     config = (WaveNetConfig.smoke if arguments.smoke else WaveNetConfig.default)("melody", styles)
     started = time.perf_counter()
     _, state = train_wavenet(config, pieces["train"], pieces["valid"],
-                             20 if arguments.smoke else arguments.steps, arguments.out,
+                             steps=20 if arguments.smoke else arguments.steps,
+                             folder=arguments.out,
                              train_labels=labels["train"], valid_labels=labels["valid"],
                              checkpoint_every=10 if arguments.smoke else 500,
                              time_limit=arguments.minutes * 60)
@@ -66,8 +68,8 @@ def main():
     for temperature in arguments.temperatures:
         tunes, requested = [], []
         for region in regions:
-            tunes.append(wavenet_sampling.generate(
-                model, length, temperature=temperature, seed=0, style=styles.index(region),
+            tunes.append(generate(
+                model, length=length, temperature=temperature, seed=0, style=styles.index(region),
                 count=arguments.per_style))
             requested += [region] * arguments.per_style
         tunes = np.concatenate(tunes)

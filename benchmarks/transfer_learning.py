@@ -32,10 +32,10 @@ def main():
 
     import numpy as np
 
-    from musiclab.data import load_corpus
-    from musiclab.vae.model import MelodyVAEConfig
-    from musiclab.training import SPLIT, train_vae
+    from musiclab.data import SPLIT, load_corpus
     from musiclab.style.transfer_learning import learning_curve, tune_windows
+    from musiclab.vae.model import MelodyVAEConfig
+    from musiclab.vae.training import train_vae
 
     splits = load_corpus("all").split(**SPLIT)
     started = time.perf_counter()
@@ -48,7 +48,7 @@ def main():
         windows = {name: part.windows(bars=2).tokens for name, part in others.items()}
         folder = Path(arguments.out) / "pretrained"
         _, state = train_vae(config, windows["train"], windows["valid"],
-                             20 if arguments.smoke else 100_000, folder,
+                             steps=20 if arguments.smoke else 100_000, folder=folder,
                              checkpoint_every=10 if arguments.smoke else 500,
                              time_limit=arguments.pretrain_minutes * 60)
         pretrained = folder / "best.keras"
@@ -61,7 +61,7 @@ def main():
     np.random.default_rng(0).shuffle(tunes)
     test_tokens = style_test.windows(bars=2).tokens
     sizes = [size for size in arguments.sizes if size <= len(tunes)]
-    curve = learning_curve(pretrained, tunes, test_tokens, sizes,
+    curve = learning_curve(pretrained, tunes, test_tokens, sizes=sizes,
                            steps=10 if arguments.smoke else arguments.steps)
     figures = {"style": arguments.style, "test_windows": int(len(test_tokens)),
                "steps_per_run": 10 if arguments.smoke else arguments.steps, "curve": curve,

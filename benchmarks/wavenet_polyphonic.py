@@ -51,9 +51,8 @@ def settings(dataset, quick=False):
 def run(dataset, data_folder, minutes, steps, folder, batch_size, quick, ensemble=1):
     """Train ``ensemble`` models (different seeds), ``minutes / ensemble`` each; score them."""
     from musiclab.data.sequences import load_pianoroll_benchmark
-    from musiclab.evaluation import sequence_scores
     from musiclab.wavenet.model import load_wavenet
-    from musiclab.training import train_wavenet
+    from musiclab.wavenet.training import sequence_scores, train_wavenet
 
     data = load_pianoroll_benchmark(Path(data_folder) / FILES[dataset])
     if quick:

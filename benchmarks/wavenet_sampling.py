@@ -30,11 +30,11 @@ def measure(steps, count, channels, repeats):
     model = build_wavenet(config)
     results, outputs = {}, {}
     for method in ("cached", "naive"):
-        generate(model, 4, count=count, method=method)  # compile
+        generate(model, length=4, count=count, method=method)  # compile
         timings = []
         for _ in range(repeats):
             started = time.perf_counter()
-            outputs[method] = generate(model, steps, temperature=1.0, seed=1, count=count,
+            outputs[method] = generate(model, length=steps, temperature=1.0, seed=1, count=count,
                                        method=method)
             timings.append(time.perf_counter() - started)
         results[method] = 1000 * min(timings) / steps

@@ -4,8 +4,8 @@ import wave
 import numpy as np
 import pytest
 
-from musiclab import audio
 from musiclab.data.melody import HOLD, pitch_to_token, transpose_tokens
+from musiclab.sound import audio
 from musiclab.sound.instruments import instrument_program
 
 

@@ -37,6 +37,7 @@ def test_config_generator_and_critic_shapes(tmp_path):
         parts,
         sample_latent,
     )
+    from musiclab.nn.config import save_model
 
     config = GANConfig.smoke()
     assert GANConfig.from_json(config.to_json()) == config
@@ -51,7 +52,7 @@ def test_config_generator_and_critic_shapes(tmp_path):
     rolls = generator.predict_on_batch(latent)
     assert rolls.shape == (3, 32, 48, 4) and 0 <= rolls.min() and rolls.max() <= 1
     assert critic.predict_on_batch(rolls).shape == (3, 1)
-    gan.save(tmp_path / "gan.keras")
+    save_model(gan, tmp_path / "gan.keras")
     assert np.allclose(parts(load_gan(tmp_path / "gan.keras"))[0].predict_on_batch(latent), rolls)
     (tmp_path / "bad.keras").write_bytes(b"PK\x03\x04broken")
     with pytest.raises(MusiclabError, match="bad.keras"):
@@ -106,11 +107,11 @@ def test_generation_controls(phrases):
 
     config = GANConfig.smoke()
     gan = build_gan(config)
-    rolls = generate(gan, config, count=3, seed=2)
+    rolls = generate(gan, count=3, seed=2)
     assert rolls.shape == (3, 32, 88, 4) and rolls.dtype == bool
-    assert np.array_equal(generate(gan, config, count=3, seed=2), rolls)
-    assert not np.array_equal(generate(gan, config, count=3, seed=2, sample=True),
-                              generate(gan, config, count=3, seed=3, sample=True))
+    assert np.array_equal(generate(gan, count=3, seed=2), rolls)
+    assert not np.array_equal(generate(gan, count=3, seed=2, sample=True),
+                              generate(gan, count=3, seed=3, sample=True))
     varied = vary_part(config, "chords", 4, seed=1)
     assert not np.allclose(varied["chords"][0], varied["chords"][1])
     assert np.allclose(varied["melody_2"][0], varied["melody_2"][3])
@@ -124,7 +125,7 @@ def test_generation_controls(phrases):
                                                                          b["style"][0])
     assert np.allclose(path["style"][2], (a["style"][0] + b["style"][0]) / 2, atol=1e-6)
     with pytest.raises(ValueError, match="threshold"):
-        generate(gan, config, count=1, threshold=0)
+        generate(gan, count=1, threshold=0)
 
 
 JAX_SCRIPT = """
@@ -133,7 +134,7 @@ from musiclab.gan.model import GANConfig, build_gan, sample_latent
 from musiclab.gan.wgan_gp import WGANGPStep
 config = GANConfig.smoke()
 gan = build_gan(config)
-step = WGANGPStep(gan, config)
+step = WGANGPStep(gan)
 rng = np.random.default_rng(0)
 real = [(rng.random((4, 32, 48, 4)) > 0.9).astype("float32") for _ in range(2)]
 noise = [sample_latent(config, 4, seed) for seed in range(2)]
@@ -143,7 +144,7 @@ losses = step.step(real, noise, mix)
 after = gan.get_layer("critic").trainable_variables
 changed = any(not np.allclose(b, a.numpy()) for b, a in zip(before, after))
 import sys, tempfile
-from musiclab.gan import chorale_phrases, train_gan
+from musiclab.gan.run import chorale_phrases, train_gan
 phrases = chorale_phrases()
 with tempfile.TemporaryDirectory() as folder:
     _, state = train_gan(config, phrases["train"][:64], phrases["valid"][:16], steps=2,
@@ -163,14 +164,14 @@ def test_wgan_gp_steps_and_smoke_training_on_jax():
 
 
 def test_monitor_records_curves_and_playable_samples(phrases, tmp_path):
-    from musiclab.sound.audio import read_wav
     from musiclab.gan import generate, train_gan
     from musiclab.gan.model import GANConfig
+    from musiclab.sound.audio import read_wav
     from widgets import TrainingMonitor
 
     config = GANConfig.smoke()
     monitor = TrainingMonitor(keys=("loss", "generator_loss"), total_steps=4,
-                              sample=lambda gan: generate(gan, config, 1, seed=0)[0])
+                              sample=lambda gan: generate(gan, count=1, seed=0)[0])
     train_gan(config, phrases["train"][:100], phrases["valid"][:20], steps=4, folder=tmp_path,
               batch_size=8, checkpoint_every=2, progress=False, samples_for_metrics=8,
               on_checkpoint=monitor)
@@ -186,12 +187,12 @@ def test_monitor_records_curves_and_playable_samples(phrases, tmp_path):
 
 
 def test_gan_player_moves_through_the_noise_and_exports(tmp_path):
-    from musiclab.sound.audio import read_wav
     from musiclab.gan.model import GANConfig, build_gan
+    from musiclab.sound.audio import read_wav
     from widgets import GANPlayer
 
     config = GANConfig.smoke()
-    player = GANPlayer(build_gan(config), config, export_folder=tmp_path)
+    player = GANPlayer(build_gan(config), export_folder=tmp_path)
     first = player.roll_value.copy()
     assert first.shape == (32, 88, 4) and read_wav(player.audio.value).duration > 2.0
     assert player.roll.value[:4] == b"\x89PNG"

@@ -62,7 +62,7 @@ def trained(tmp_path_factory):
     folder = tmp_path_factory.mktemp("harmony")
     grids = _grids(40, 32)
     keras.utils.set_random_seed(0)
-    model, state = train_harmony(HarmonyConfig.smoke(), grids, grids[:8], 30, folder,
+    model, state = train_harmony(HarmonyConfig.smoke(), grids, grids[:8], steps=30, folder=folder,
                                  batch_size=8, checkpoint_every=15, progress=False)
     return model, state, grids, folder
 

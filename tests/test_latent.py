@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from musiclab import latent
-from musiclab.sound.audio import read_wav
 from musiclab.data.melody import HOLD, NOTE_OFF, pitch_to_token
+from musiclab.sound.audio import read_wav
+from musiclab.vae import latent
 
 
 def test_attributes_of_melodies():
@@ -13,7 +13,7 @@ def test_attributes_of_melodies():
     sparse[0] = pitch_to_token(60)
     dense = np.array([pitch_to_token(60 + k % 5) for k in range(16)])
     dense[3] = NOTE_OFF
-    assert latent.note_density(np.stack([sparse, dense])).tolist() == [1 / 16, 15 / 16]
+    assert latent.onset_density(np.stack([sparse, dense])).tolist() == [1 / 16, 15 / 16]
     assert latent.pitch_range(np.stack([sparse, dense])).tolist() == [0, 4]
 
 
@@ -71,11 +71,12 @@ def test_latent_explorer_responds_to_its_controls(small_model, bundled):
 
 
 def test_latent_explorer_shows_errors_inside(small_model, bundled, monkeypatch):
+    import widgets._base
     import widgets.latent_explorer as module
 
     explorer = module.LatentExplorer(small_model, bundled.select(collection="ryan").subset(
         np.arange(10)), debounce=0)
-    monkeypatch.setattr(module, "render", lambda *a, **k: (_ for _ in ()).throw(
+    monkeypatch.setattr(widgets._base, "render", lambda *a, **k: (_ for _ in ()).throw(
         RuntimeError("no sound today")))
     explorer.temperature.value = 0.5
     assert "Could not decode: no sound today" in explorer.status.value

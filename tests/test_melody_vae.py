@@ -53,12 +53,14 @@ def test_training_lowers_the_loss_and_anneals_beta(trained, windows):
 
 
 def test_save_and_safe_load(trained, windows, tmp_path):
+    from musiclab.nn.config import config_of, save_model
     from musiclab.vae.model import load_vae
 
     model, _ = trained
     path = tmp_path / "vae.keras"
-    model.save(path)
+    save_model(model, path)
     loaded = load_vae(path)
+    assert config_of(loaded) == config_of(model)  # the config travels inside the file
     np.testing.assert_allclose(loaded.predict(windows[:4], verbose=0),
                                model.predict(windows[:4], verbose=0), atol=1e-5)
 
@@ -78,15 +80,15 @@ def test_unsafe_corrupt_and_foreign_model_files_are_refused(tmp_path):
         load_vae(tmp_path / "junk.keras")
     plain = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
     plain.save(tmp_path / "plain.keras")
-    with pytest.raises(MusiclabError, match="plain.keras: not a musiclab melody VAE"):
+    with pytest.raises(MusiclabError, match="plain.keras: not a musiclab melody_vae"):
         load_vae(tmp_path / "plain.keras")
     with pytest.raises(MusiclabError, match="no such model file"):
         load_vae(tmp_path / "missing.keras")
 
 
 def test_generation_is_seeded_and_well_formed(trained, windows):
-    from musiclab import generation
     from musiclab.data.melody import VOCABULARY_SIZE
+    from musiclab.vae import generate as generation
 
     model, _ = trained
     first = generation.sample(model, 3, temperature=1.0, seed=5)
@@ -116,7 +118,7 @@ JAX_SCRIPT = r"""
 import numpy as np, keras
 from musiclab.data import load_corpus
 from musiclab.vae.model import MelodyVAEConfig, build_vae
-from musiclab import generation
+from musiclab.vae import generate as generation
 windows = load_corpus().select(collection="essen").windows(bars=2).tokens[:64]
 keras.utils.set_random_seed(0)
 model = build_vae(MelodyVAEConfig.smoke(), seed=0)
@@ -145,20 +147,21 @@ def test_trains_and_generates_on_jax():
 def test_step_decoder_agrees_with_the_full_decoder(trained, windows):
     from keras import ops
 
-    from musiclab import generation
-    from musiclab.vae.model import shift_right
+    from musiclab.nn.layers import shifted
+    from musiclab.vae import generate as generation
+    from musiclab.vocab import START_TOKEN
 
     model, _ = trained
     latent = generation.encode(model, windows[:6])
     greedy = generation.decode(model, latent)
-    previous = shift_right(ops.convert_to_tensor(greedy.astype("int32")))
+    previous = shifted(ops.convert_to_tensor(greedy.astype("int32")), START_TOKEN)
     logits = model.get_layer("decoder")([ops.convert_to_tensor(latent), previous])
     np.testing.assert_array_equal(ops.convert_to_numpy(logits).argmax(-1), greedy)
 
 
 def test_evaluation_counts_correct_steps(trained, windows):
-    from musiclab import generation
-    from musiclab.evaluation import evaluate_vae
+    from musiclab.vae import generate as generation
+    from musiclab.vae.training import evaluate_vae
 
     model, _ = trained
     figures = evaluate_vae(model, windows[:40], batch_size=16)
@@ -184,20 +187,23 @@ def sixteen_bars(bundled):
 def test_hierarchical_16_bar_model_trains_saves_and_decodes(sixteen_bars, tmp_path):
     from keras import ops
 
-    from musiclab import generation
-    from musiclab.vae.model import load_vae, shift_right
+    from musiclab.nn.config import save_model
+    from musiclab.nn.layers import shifted
+    from musiclab.vae import generate as generation
+    from musiclab.vae.model import load_vae
+    from musiclab.vocab import START_TOKEN
 
     model, windows, history = sixteen_bars
     assert {"conductor", "fold_inputs", "unfold_logits"} <= {
         layer.name for layer in model.get_layer("decoder").layers}
     assert history["loss"][-1] < history["loss"][0]
-    model.save(tmp_path / "sixteen.keras")
+    save_model(model, tmp_path / "sixteen.keras")
     loaded = load_vae(tmp_path / "sixteen.keras")
     np.testing.assert_allclose(loaded.predict(windows[:2], verbose=0),
                                model.predict(windows[:2], verbose=0), atol=1e-5)
     latent = generation.encode(model, windows[:3])
     greedy = generation.decode(model, latent)
     assert greedy.shape == (3, 256)
-    previous = shift_right(ops.convert_to_tensor(greedy.astype("int32")))
+    previous = shifted(ops.convert_to_tensor(greedy.astype("int32")), START_TOKEN)
     logits = model.get_layer("decoder")([ops.convert_to_tensor(latent), previous])
     np.testing.assert_array_equal(ops.convert_to_numpy(logits).argmax(-1), greedy)

@@ -6,9 +6,10 @@ import numpy as np
 
 
 def test_publish_writes_weights_config_and_card(tmp_path):
+    from musiclab.data import corpus_windows
     from musiclab.vae.model import MelodyVAEConfig, load_vae
     from musiclab.vae.shipped import publish
-    from musiclab.training import corpus_windows, train_vae
+    from musiclab.vae.training import train_vae
 
     windows = corpus_windows("ryan", bars=2)
     run = tmp_path / "run"
@@ -29,7 +30,7 @@ def test_publish_writes_weights_config_and_card(tmp_path):
 
 
 def test_the_shipped_model_loads_and_matches_its_card():
-    from musiclab import generation
+    from musiclab.vae import generate as generation
     from musiclab.vae.model import MelodyVAEConfig
     from musiclab.vae.shipped import PRETRAINED_ROOT, model_card, pretrained_vae
 

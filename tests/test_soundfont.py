@@ -6,8 +6,8 @@ import numpy as np
 import pretty_midi
 import pytest
 
-from musiclab import audio, soundfont
 from musiclab.data.melody import HOLD, pitch_to_token
+from musiclab.sound import audio, soundfont
 
 
 def _midi(pitches, seconds=0.5, program=0, velocity=90):

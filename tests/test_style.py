@@ -6,16 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from musiclab import generation
 from musiclab.data.melody import HOLD, NOTE_OFF, pitch_to_token
+from musiclab.data.splits import style_labels
 from musiclab.errors import MusiclabError
-from musiclab.vae.model import MelodyVAEConfig, load_vae, style_names
-from musiclab.style.classifier import (
-    StyleClassifierConfig,
-    build_style_classifier,
-    load_style_classifier,
-    masked_sparse_crossentropy,
-)
 from musiclab.style import (
     balanced_accuracy,
     classify,
@@ -23,10 +16,15 @@ from musiclab.style import (
     crop_batch,
     evaluate_style_classifier,
     recognition_rates,
-    style_labels,
     train_style_classifier,
     tune_crops,
     tune_log_probabilities,
+)
+from musiclab.style.classifier import (
+    StyleClassifierConfig,
+    build_style_classifier,
+    load_style_classifier,
+    masked_sparse_crossentropy,
 )
 from musiclab.style.transfer import (
     contour_correlation,
@@ -34,7 +32,9 @@ from musiclab.style.transfer import (
     sounding_pitch,
     transfer_style,
 )
-from musiclab.training import train_vae
+from musiclab.vae import generate as generation
+from musiclab.vae.model import MelodyVAEConfig, load_vae, style_names
+from musiclab.vae.training import train_vae
 
 
 def _melody(pitches, length=4):
@@ -80,7 +80,8 @@ def test_style_labels_and_balanced_crops():
     assert region.tolist() == [2, 0, -1, 1] and dance.tolist() == [-1, -1, 0, -1]
     rng = np.random.default_rng(0)
     tunes, regions, dances = _synthetic_tunes(30, rng)
-    tokens, batch_regions, batch_dances = crop_batch(tunes, regions, dances, 16, 300, rng)
+    tokens, batch_regions, batch_dances = crop_batch(tunes, regions, dances, steps=16,
+                                                     batch_size=300, rng=rng)
     assert tokens.shape == (300, 16) and (tokens >= 2).any(axis=1).all()
     # one group per region plus one for the dance-labelled tunes: every region gets its share
     counts = np.bincount(batch_regions, minlength=3)
@@ -103,8 +104,8 @@ def trained_classifier(tmp_path_factory):
                                  dances=("d0", "d1"), steps=16, learning_rate=1e-2)
     folder = tmp_path_factory.mktemp("classifier")
     keras.utils.set_random_seed(0)
-    model, state = train_style_classifier(config, data, data, 120, folder, batch_size=32,
-                                          checkpoint_every=40, progress=False)
+    model, state = train_style_classifier(config, data, data, steps=120, folder=folder,
+                                          batch_size=32, checkpoint_every=40, progress=False)
     return model, state, data, folder
 
 
@@ -158,7 +159,7 @@ def conditional_vae(tmp_path_factory):
                                  beta=1.0, learning_rate=5e-3)
     folder = tmp_path_factory.mktemp("cvae")
     keras.utils.set_random_seed(0)
-    train_vae(config, tokens, tokens, 300, folder, batch_size=32, checkpoint_every=150,
+    train_vae(config, tokens, tokens, steps=300, folder=folder, batch_size=32, checkpoint_every=150,
               progress=False, train_styles=styles, valid_styles=styles)
     return load_vae(folder / "model.keras"), tokens, styles
 
@@ -188,9 +189,9 @@ def test_train_vae_checks_style_labels(tmp_path):
     config = dataclasses.replace(MelodyVAEConfig.smoke(), styles=("a", "b"))
     tokens = np.full((4, 32), HOLD, np.int16)
     with pytest.raises(ValueError, match="train_styles"):
-        train_vae(config, tokens, tokens, 1, tmp_path, progress=False)
+        train_vae(config, tokens, tokens, steps=1, folder=tmp_path, progress=False)
     with pytest.raises(ValueError, match="0..1"):
-        train_vae(config, tokens, tokens, 1, tmp_path, progress=False,
+        train_vae(config, tokens, tokens, steps=1, folder=tmp_path, progress=False,
                   train_styles=np.array([0, 1, 2, 0]), valid_styles=np.zeros(4, int))
 
 
@@ -249,7 +250,7 @@ def test_samples_from_each_styles_gaussian(conditional_vae):
     assert set(gaussians) == {"low", "high"}
     mean, factor = gaussians["low"]
     assert mean.shape == (8,) and factor.shape == (8, 8) and np.allclose(np.triu(factor, 1), 0)
-    codes = generation.encode(model, tokens[styles == 0][:40], "low")
+    codes = generation.encode(model, tokens[styles == 0][:40], style="low")
     assert np.abs(mean - codes.mean(axis=0)).max() < 1.5 * codes.std(axis=0).max()
     melodies, requested = conditioned_samples(model, ["high", "low"], 3, temperature=0.0,
                                               gaussians=gaussians, spread=0.0)

@@ -6,9 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from musiclab import generation
 from musiclab.sound.audio import read_wav, to_pretty_midi
 from musiclab.sound.instruments import instrument_program, style_instrument
+from musiclab.vae import generate as generation
 from musiclab.vae.model import MelodyVAEConfig, build_vae
 
 
@@ -27,6 +27,7 @@ def _vae(styles=()):
 
 
 def test_style_transfer_panel_with_a_conditional_vae(two_regions, monkeypatch):
+    import widgets._base
     import widgets.style_transfer as module
 
     model = _vae(("chinese", "irish"))
@@ -42,7 +43,7 @@ def test_style_transfer_panel_with_a_conditional_vae(two_regions, monkeypatch):
     panel.strength.value = 0.0
     np.testing.assert_array_equal(panel.moved, generation.reconstruct(
         model, panel.original[None], style=source)[0])
-    monkeypatch.setattr(module, "render", lambda *a, **k: (_ for _ in ()).throw(
+    monkeypatch.setattr(widgets._base, "render", lambda *a, **k: (_ for _ in ()).throw(
         RuntimeError("no sound today")))
     panel.strength.value = 0.5
     assert "Could not transfer: no sound today" in panel.status.value
@@ -88,7 +89,7 @@ def test_wavenet_style_strength_moves_from_the_average_style():
                                atol=1e-6)
     np.testing.assert_allclose(style_embedding_of(model, 1, 1, 1.0)[0], table[1], atol=1e-6)
     with pytest.raises(ValueError, match="style_strength"):
-        generate(model, 4, style=0, style_strength=0.5, method="naive")
+        generate(model, length=4, style=0, style_strength=0.5, method="naive")
 
 
 def test_instruments_for_styles_and_voices():

@@ -16,7 +16,7 @@ def tokens(bundled):
 
 def test_train_checkpoints_and_resumes(tokens, tmp_path):
     from musiclab.vae.model import MelodyVAEConfig
-    from musiclab.training import train_vae
+    from musiclab.vae.training import train_vae
 
     train, valid = tokens
     config = MelodyVAEConfig.smoke()
@@ -38,7 +38,7 @@ def test_train_checkpoints_and_resumes(tokens, tmp_path):
 
 def test_time_limit_stops_within_a_checkpoint_interval(tokens, tmp_path):
     from musiclab.vae.model import MelodyVAEConfig
-    from musiclab.training import train_vae
+    from musiclab.vae.training import train_vae
 
     train, valid = tokens
     _, state = train_vae(MelodyVAEConfig.smoke(), train, valid, steps=100_000, folder=tmp_path,
@@ -55,7 +55,7 @@ def test_time_limit_stops_within_a_checkpoint_interval(tokens, tmp_path):
 
 def test_nan_stops_with_a_clear_message(tokens, tmp_path):
     from musiclab.vae.model import MelodyVAEConfig
-    from musiclab.training import train_vae
+    from musiclab.vae.training import train_vae
 
     train, valid = tokens
     config = MelodyVAEConfig.smoke()
@@ -67,7 +67,7 @@ def test_nan_stops_with_a_clear_message(tokens, tmp_path):
 
 def test_bad_shapes_name_the_argument(tokens, tmp_path):
     from musiclab.vae.model import MelodyVAEConfig
-    from musiclab.training import train_vae
+    from musiclab.vae.training import train_vae
 
     train, valid = tokens
     with pytest.raises(ValueError, match=r"valid_tokens: expected shape \(n, 32\)"):

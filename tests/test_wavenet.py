@@ -69,16 +69,18 @@ def test_style_conditioning_changes_predictions():
 
 
 def test_save_and_safe_load(tmp_path):
+    from musiclab.nn.config import config_of, save_model
     from musiclab.vae.model import MelodyVAEConfig, build_vae
     from musiclab.wavenet.model import load_wavenet
 
     _, model = _tiny("pianoroll", ("a", "b"))
     inputs = [_inputs("pianoroll"), np.array([0, 1])]
-    model.save(tmp_path / "wavenet.keras")
+    save_model(model, tmp_path / "wavenet.keras")
     loaded = load_wavenet(tmp_path / "wavenet.keras")
     assert np.allclose(loaded.predict_on_batch(inputs), model.predict_on_batch(inputs))
-    build_vae(MelodyVAEConfig.smoke()).save(tmp_path / "vae.keras")
-    with pytest.raises(MusiclabError, match="vae.keras: not a musiclab WaveNet"):
+    assert config_of(loaded).styles == ("a", "b") and config_of(loaded).head == "pianoroll"
+    save_model(build_vae(MelodyVAEConfig.smoke()), tmp_path / "vae.keras")
+    with pytest.raises(MusiclabError, match="vae.keras: a melody_vae model, not a wavenet"):
         load_wavenet(tmp_path / "vae.keras")
     (tmp_path / "junk.keras").write_bytes(b"not a zip")
     with pytest.raises(MusiclabError, match="junk.keras: not a .keras model file"):
@@ -93,36 +95,39 @@ def test_cached_sampling_matches_naive(head, styles):
     style = 1 if styles else None
     primer = _inputs(head, batch=1, steps=5)[0]
     options = {"temperature": 1.0, "seed": 4, "primer": primer, "style": style, "count": 3}
-    cached = generate(model, 30, **options)
-    naive = generate(model, 30, method="naive", **options)
+    cached = generate(model, length=30, **options)
+    naive = generate(model, length=30, method="naive", **options)
     assert cached.shape == ((3, 35) if head == "melody" else (3, 35, 88))
     assert np.array_equal(cached, naive)
     assert np.array_equal(cached[:, :5], np.broadcast_to(primer, cached[:, :5].shape))
-    assert np.array_equal(generate(model, 30, **options), cached)  # same seed, same notes
-    assert not np.array_equal(generate(model, 30, **{**options, "seed": 5}), cached)
+    assert np.array_equal(generate(model, length=30, **options), cached)  # same seed, same notes
+    assert not np.array_equal(generate(model, length=30, **{**options, "seed": 5}), cached)
 
 
 def test_sampling_controls():
-    from musiclab.wavenet.sample import choose, generate
+    from musiclab.nn.sampling import choose_keys, choose_tokens
+    from musiclab.wavenet.sample import generate
 
     rng = np.random.default_rng(0)
     logits = np.log(np.array([[0.5, 0.3, 0.15, 0.05] + [1e-9] * 86]))
-    picks = np.concatenate([choose(logits, 1.0, 2, 1.0, rng, "melody") for _ in range(300)])
+    picks = np.concatenate([choose_tokens(logits, temperature=1.0, top_k=2, rng=rng)
+                            for _ in range(300)])
     assert set(picks.tolist()) == {0, 1}  # top-k 2
-    picks = np.concatenate([choose(logits, 1.0, 0, 0.7, rng, "melody") for _ in range(300)])
+    picks = np.concatenate([choose_tokens(logits, temperature=1.0, top_p=0.7, rng=rng)
+                            for _ in range(300)])
     assert set(picks.tolist()) == {0, 1}  # the nucleus reaching 0.7
-    assert choose(logits, 0.0, 0, 1.0, rng, "melody").tolist() == [0]
+    assert choose_tokens(logits, temperature=0.0, rng=rng).tolist() == [0]
     keys = np.full((1, 88), 5.0)
-    assert choose(keys, 1.0, 3, 1.0, rng, "pianoroll").sum() <= 3
+    assert choose_keys(keys, temperature=1.0, top_k=3, rng=rng).sum() <= 3
     _, model = _tiny("melody")
-    greedy = generate(model, 12, temperature=0.0, seed=1)
-    assert np.array_equal(generate(model, 12, temperature=1.0, top_k=1, seed=2), greedy)
+    greedy = generate(model, length=12, temperature=0.0, seed=1)
+    assert np.array_equal(generate(model, length=12, temperature=1.0, top_k=1, seed=2), greedy)
     with pytest.raises(ValueError, match="temperature"):
-        generate(model, 5, temperature=-1)
+        generate(model, length=5, temperature=-1)
     with pytest.raises(ValueError, match="style: this model is not conditioned"):
-        generate(model, 5, style=0)
+        generate(model, length=5, style=0)
     with pytest.raises(ValueError, match="primer"):
-        generate(model, 5, primer=np.zeros((4, 88)))
+        generate(model, length=5, primer=np.zeros((4, 88)))
     _, roll_model = _tiny("pianoroll", ("a",))
     with pytest.raises(ValueError, match="top_p: applies to the melody head only"):
         generate(roll_model, 5, top_p=0.5, style=0)
@@ -180,7 +185,7 @@ def test_random_batches_crop_pad_and_transpose_within_the_keyboard():
 
 
 def test_frame_nll_is_the_benchmark_score():
-    from musiclab.evaluation import sequence_scores
+    from musiclab.wavenet.training import sequence_scores
 
     _, model = _tiny("pianoroll")
     rng = np.random.default_rng(1)
@@ -204,7 +209,7 @@ def test_frame_nll_is_the_benchmark_score():
 
 def test_training_resumes_and_lowers_the_loss(tmp_path):
     from musiclab.wavenet.model import WaveNetConfig
-    from musiclab.training import train_wavenet
+    from musiclab.wavenet.training import train_wavenet
 
     config = WaveNetConfig.smoke("melody")
     rng = np.random.default_rng(0)
@@ -226,8 +231,8 @@ def test_training_resumes_and_lowers_the_loss(tmp_path):
 
 
 def test_nan_loss_stops_training_and_keeps_the_checkpoint(tmp_path):
+    from musiclab.nn.loop import run_training
     from musiclab.wavenet.model import WaveNetConfig, build_wavenet, load_wavenet
-    from musiclab.training import run_training
 
     config = WaveNetConfig.smoke("melody")
     calls = []
@@ -252,11 +257,12 @@ config = WaveNetConfig.smoke("pianoroll", ("a", "b"))
 model = build_wavenet(config)
 frames = (np.random.default_rng(0).random((4, 32, 88)) > 0.9).astype("float32")
 loss = model.train_on_batch([frames, np.array([0, 1, 0, 1])], frames)
-cached = generate(model, 20, seed=3, style=1, count=2)
-naive = generate(model, 20, seed=3, style=1, count=2, method="naive")
+cached = generate(model, length=20, seed=3, style=1, count=2)
+naive = generate(model, length=20, seed=3, style=1, count=2, method="naive")
 model.get_layer("logits").kernel.assign(np.ones(model.get_layer("logits").kernel.shape))
-again = generate(model, 20, seed=3, style=1, count=2)
-follows = np.array_equal(again, generate(model, 20, seed=3, style=1, count=2, method="naive"))
+again = generate(model, length=20, seed=3, style=1, count=2)
+naive_again = generate(model, length=20, seed=3, style=1, count=2, method="naive")
+follows = np.array_equal(again, naive_again)
 print(keras.backend.backend(), np.isfinite(loss), np.array_equal(cached, naive) and follows,
       cached.shape)
 """
@@ -312,10 +318,10 @@ def test_sampling_follows_weights_that_change_after_the_first_call():
     from musiclab.wavenet.sample import generate
 
     _, model = _tiny("melody")
-    before = generate(model, 16, temperature=0.0)
+    before = generate(model, length=16, temperature=0.0)
     for variable in model.get_layer("logits").trainable_variables:
         variable.assign(variable.numpy() * 0 + np.random.default_rng(3).normal(
             size=variable.shape).astype("float32"))
-    assert np.array_equal(generate(model, 16, temperature=0.0),
-                          generate(model, 16, temperature=0.0, method="naive"))
-    assert not np.array_equal(generate(model, 16, temperature=0.0), before)
+    assert np.array_equal(generate(model, length=16, temperature=0.0),
+                          generate(model, length=16, temperature=0.0, method="naive"))
+    assert not np.array_equal(generate(model, length=16, temperature=0.0), before)

@@ -31,14 +31,14 @@ def test_tune_player_reports_no_match_inside_the_widget(bundled):
 
 
 def test_tune_player_shows_errors_instead_of_raising(bundled, monkeypatch):
-    import widgets.tune_player as module
+    import widgets._base
 
     player = TunePlayer(bundled)
 
     def broken(*args, **kwargs):
         raise RuntimeError("synth on fire")
 
-    monkeypatch.setattr(module, "render", broken)
+    monkeypatch.setattr(widgets._base, "render", broken)
     player.instrument.value = "flute"
     assert "Could not show this tune: synth on fire" in player.status.value
 
@@ -52,11 +52,11 @@ def _upload_item(name, content):
 
 def test_sampler_generates_continues_and_reports_errors(bundled, tmp_path):
     from musiclab.wavenet.model import WaveNetConfig, build_wavenet
-    from widgets import Sampler
+    from widgets import SequenceSampler
 
     chorales = bundled.select(collection="bach").subset(np.arange(5))
     config = WaveNetConfig.smoke("melody", ("bach", "irish"))
-    sampler = Sampler(build_wavenet(config), config, corpus=chorales)
+    sampler = SequenceSampler(build_wavenet(config), corpus=chorales)
     sampler.length.value = 32
     sampler.temperature.value = 0.0
     first = sampler.generate()
@@ -78,7 +78,7 @@ def test_sampler_generates_continues_and_reports_errors(bundled, tmp_path):
     assert "Could not use broken.mid: broken.mid: not a MIDI file" in sampler.status.value
     assert "tmp" not in sampler.status.value
     roll_config = WaveNetConfig.smoke("pianoroll")
-    roll_sampler = Sampler(build_wavenet(roll_config), roll_config, corpus=chorales)
+    roll_sampler = SequenceSampler(build_wavenet(roll_config), corpus=chorales)
     assert roll_sampler.top_p.disabled and roll_sampler.style.disabled
     roll_sampler.length.value = 16
     assert roll_sampler.generate().shape == (16, 88)

@@ -2,37 +2,31 @@
 
     TunePlayer()                    # search the bundled corpus, see and hear any tune
     LatentExplorer(model, corpus)   # hear a melody VAE's latent space
-    Sampler(model, config, corpus)  # sample from a WaveNet, continue a primer
+    SequenceSampler(model, corpus)  # sample from any next-step model (a WaveNet), continue a primer
     TrainingMonitor(sample=...)     # live curves and playable samples while any model trains
-    GANPlayer(gan, config)          # a piano-roll GAN's noise, one part at a time
+    GANPlayer(gan)                  # a piano-roll GAN's noise, one part at a time
     StyleTransfer(model, corpus)    # a tune before and after a move to another style
 
-``LatentExplorer``, ``Sampler``, ``GANPlayer`` and ``StyleTransfer`` are imported on first use,
-since they load Keras.
+Every model widget reads the model's configuration from the model itself. ``_base`` holds
+what they share (figures, error lines, showing music). ``LatentExplorer``,
+``SequenceSampler``, ``GANPlayer`` and ``StyleTransfer`` are imported on first use, since
+they load Keras.
 """
 
+from widgets._base import figure_png
 from widgets.training_monitor import TrainingMonitor
-from widgets.tune_player import TunePlayer, figure_png
+from widgets.tune_player import TunePlayer
 
-__all__ = ["GANPlayer", "LatentExplorer", "Sampler", "StyleTransfer", "TrainingMonitor",
+__all__ = ["GANPlayer", "LatentExplorer", "SequenceSampler", "StyleTransfer", "TrainingMonitor",
            "TunePlayer", "figure_png"]
+
+_LAZY = {"LatentExplorer": "latent_explorer", "GANPlayer": "gan_player",
+         "SequenceSampler": "sequence_sampler", "StyleTransfer": "style_transfer"}
 
 
 def __getattr__(name):
-    if name == "LatentExplorer":
-        from widgets.latent_explorer import LatentExplorer
+    if name in _LAZY:
+        import importlib
 
-        return LatentExplorer
-    if name == "GANPlayer":
-        from widgets.gan_player import GANPlayer
-
-        return GANPlayer
-    if name == "Sampler":
-        from widgets.sampler import Sampler
-
-        return Sampler
-    if name == "StyleTransfer":
-        from widgets.style_transfer import StyleTransfer
-
-        return StyleTransfer
+        return getattr(importlib.import_module(f"widgets.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'widgets' has no attribute {name!r}")

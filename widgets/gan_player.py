@@ -4,12 +4,10 @@ import ipywidgets
 import numpy as np
 
 from musiclab import gan as gan_tools
-from musiclab.sound.audio import render
 from musiclab.export import export_midi
 from musiclab.gan.model import sample_latent
-from musiclab.notation import score_svg
-from musiclab.plotting import plot_pianoroll
-from widgets.tune_player import figure_png
+from musiclab.nn.config import config_of
+from widgets._base import error_html, show_music
 
 PARTS = ("none", "chords", "style", "melody", "groove")
 STRINGS = ("violin", "viola", "cello", "contrabass")
@@ -19,8 +17,7 @@ class GANPlayer(ipywidgets.VBox):
     """Generate phrases from a trained GAN and hear every change.
 
     Args:
-        gan: a joined GAN (``musiclab.gan.model``).
-        config: its ``GANConfig``.
+        gan: a joined GAN (``musiclab.gan``); its ``GANConfig`` travels with it.
         export_folder: where *Export MIDI* writes (required to export).
         tempo: quarter notes per minute.
         instruments: GM instruments, one per track.
@@ -33,7 +30,8 @@ class GANPlayer(ipywidgets.VBox):
         ``(steps, 88, tracks)``.
     """
 
-    def __init__(self, gan, config, export_folder=None, tempo=80, instruments=STRINGS):
+    def __init__(self, gan, *, export_folder=None, tempo=80, instruments=STRINGS):
+        config = config_of(gan)
         self.gan, self.config, self.export_folder, self.tempo = gan, config, export_folder, tempo
         self.instruments = list(instruments)[:config.tracks] if config.tracks > 1 else \
             [instruments[0]]
@@ -83,20 +81,17 @@ class GANPlayer(ipywidgets.VBox):
         """Generate, show and play the current phrase; errors appear in the widget."""
         try:
             self.roll_value = gan_tools.generate(
-                self.gan, self.config, latent=self.current_latent(),
+                self.gan, latent=self.current_latent(),
                 threshold=self.threshold.value, sample=self.bernoulli.value,
                 seed=int(self.seed_a.value))[0]
             score = gan_tools.to_score(self.roll_value)
-            sound = render(score, instrument=self.instruments, tempo=self.tempo)
-            self.audio.value = sound.inline()
-            self.roll.value = figure_png(lambda ax: plot_pianoroll(score, ax=ax))
-            self.score.value = score_svg(score)
+            sound = show_music(score, audio=self.audio, roll=self.roll, score=self.score,
+                               instrument=self.instruments, tempo=self.tempo)
             notes = int(np.sum(self.roll_value[1:] & ~self.roll_value[:-1])
                         + np.sum(self.roll_value[0]))
             self.status.value = f"{notes} notes · {sound.duration:.1f} s"
         except Exception as error:  # shown in the widget, never raised into the kernel
-            message = str(error).splitlines()[0] if str(error) else type(error).__name__
-            self.status.value = f"<span style='color:#b00020'>Could not generate: {message}</span>"
+            self.status.value = error_html("Could not generate", error)
 
     def export(self):
         """Write the current phrase to ``export_folder`` as MIDI. Returns the path (or None)."""
@@ -108,6 +103,5 @@ class GANPlayer(ipywidgets.VBox):
             self.status.value = f"wrote {path}"
             return path
         except Exception as error:  # shown in the widget, never raised into the kernel
-            message = str(error).splitlines()[0] if str(error) else type(error).__name__
-            self.status.value = f"<span style='color:#b00020'>Could not export: {message}</span>"
+            self.status.value = error_html("Could not export", error)
             return None

@@ -5,13 +5,10 @@ import threading
 import ipywidgets
 import numpy as np
 
-from musiclab import generation, latent
-from musiclab.sound.audio import render
-from musiclab.vae.generate import melody_steps
+from musiclab.vae import latent
+from musiclab.vae.generate import decode, encode, melody_steps, slerp
 from musiclab.vae.model import style_names
-from musiclab.notation import score_svg
-from musiclab.plotting import plot_pianoroll
-from widgets.tune_player import figure_png
+from widgets._base import error_html, show_music
 
 COMPONENTS = 3
 OWN_STYLE = "(own)"
@@ -57,7 +54,7 @@ class LatentExplorer(ipywidgets.VBox):
             for row, region in enumerate(regions):
                 if str(region) in self.style_names:
                     self.tune_styles[row] = np.eye(width)[self.style_names.index(str(region))]
-        self.codes = generation.encode(model, self.tokens, self.tune_styles)
+        self.codes = encode(model, self.tokens, style=self.tune_styles)
         self.centre, self.axes, self.spreads = latent.principal_directions(self.codes, COMPONENTS)
         self.vectors = latent.attribute_vectors(self.codes, self.tokens)
         labels = latent.label_vectors(self.codes, regions)
@@ -130,7 +127,7 @@ class LatentExplorer(ipywidgets.VBox):
     def current_code(self):
         """The latent code the controls point at: ``(latent_dim,)`` floats."""
         a, b = self.codes[self.tune_a.value], self.codes[self.tune_b.value]
-        code = generation.slerp(a, b, [self.mix.value])[0]
+        code = slerp(a, b, [self.mix.value])[0]
         for slider, axis, spread in zip(self.directions, self.axes, self.spreads):
             code = code + slider.value * spread * axis
         for name, slider in self.attributes.items():
@@ -155,14 +152,12 @@ class LatentExplorer(ipywidgets.VBox):
         """Decode the current code, then show and play it; errors appear in the widget."""
         try:
             style = self.current_style()
-            self.melody = generation.decode(self.model, self.current_code()[None],
-                                            self.temperature.value, self.seed,
-                                            None if style is None else style[None])[0]
-            sound = render(self.melody, instrument=self.instrument, tempo=self.tempo)
-            self.audio.value = sound.inline()
-            self.roll.value = figure_png(lambda ax: plot_pianoroll(self.melody, ax=ax))
-            self.score.value = score_svg(self.melody)
+            self.melody = decode(self.model, self.current_code()[None],
+                                 temperature=self.temperature.value, seed=self.seed,
+                                 style=None if style is None else style[None])[0]
+            sound = show_music(self.melody, audio=self.audio, roll=self.roll, score=self.score,
+                               instrument=self.instrument, tempo=self.tempo)
             notes = int((self.melody >= 2).sum())
             self.status.value = f"{notes} notes · {sound.duration:.1f} s"
         except Exception as error:  # shown in the widget, never raised into the kernel
-            self.status.value = f"<span style='color:#b00020'>Could not decode: {error}</span>"
+            self.status.value = error_html("Could not decode", error)

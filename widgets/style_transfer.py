@@ -3,15 +3,13 @@
 import ipywidgets
 import numpy as np
 
-from musiclab import generation, latent
-from musiclab.sound.audio import render
-from musiclab.vae.generate import melody_steps
 from musiclab.sound.instruments import style_instrument
-from musiclab.vae.model import style_names
-from musiclab.notation import score_svg
-from musiclab.plotting import plot_pianoroll
+from musiclab.style.judge import classify
 from musiclab.style.transfer import contour_correlation, transfer_style
-from widgets.tune_player import figure_png
+from musiclab.vae import latent
+from musiclab.vae.generate import encode, melody_steps
+from musiclab.vae.model import style_names
+from widgets._base import error_html, show_music
 
 BY_STYLE = "by style"
 
@@ -51,7 +49,7 @@ class StyleTransfer(ipywidgets.VBox):
             usable = np.isin(all_regions, self.styles)
             self.vectors = None
         else:
-            codes = generation.encode(model, windows.tokens)
+            codes = encode(model, windows.tokens)
             self.vectors = latent.label_vectors(codes, all_regions)
             usable = np.isin(all_regions, list(self.vectors))
         targets = list(self.styles) or sorted(self.vectors)
@@ -107,18 +105,14 @@ class StyleTransfer(ipywidgets.VBox):
     def _verdict(self, tokens):
         if self.classifier is None:
             return ""
-        from musiclab.style import classify
-
         probabilities = classify(self.classifier, tokens[None])["region"][0]
         best = int(probabilities.argmax())
         return f"classifier: {self.regions[best]} ({probabilities[best]:.2f})"
 
     def _show(self, panel, tokens, style):
         instrument = style_instrument(style) if self.instrument == BY_STYLE else self.instrument
-        sound = render(tokens, instrument=instrument, tempo=self.tempo)
-        panel["audio"].value = sound.inline()
-        panel["roll"].value = figure_png(lambda ax: plot_pianoroll(tokens, ax=ax))
-        panel["score"].value = score_svg(tokens)
+        show_music(tokens, audio=panel["audio"], roll=panel["roll"], score=panel["score"],
+                   instrument=instrument, tempo=self.tempo)
         verdict = self._verdict(tokens)
         panel["verdict"].value = f"{style} on {instrument}" + (f" · {verdict}" if verdict else "")
 
@@ -127,9 +121,10 @@ class StyleTransfer(ipywidgets.VBox):
         try:
             index, target = self.tune.value, self.target.value
             self.original, source = self.tokens[index], str(self.sources[index])
-            self.moved = transfer_style(self.model, self.original, target, self.strength.value,
-                                        source, self.vectors, self.temperature.value,
-                                        self.seed)[0]
+            self.moved = transfer_style(self.model, self.original, target,
+                                        strength=self.strength.value, source=source,
+                                        vectors=self.vectors,
+                                        temperature=self.temperature.value, seed=self.seed)[0]
             self._show(self.before, self.original, source)
             self._show(self.after, self.moved, target)
             kept = contour_correlation(self.original, self.moved)
@@ -137,4 +132,4 @@ class StyleTransfer(ipywidgets.VBox):
                                  f"contour kept: {kept:.2f} · changed steps: "
                                  f"{(self.moved != self.original).mean():.0%}")
         except Exception as error:  # shown in the widget, never raised into the kernel
-            self.status.value = f"<span style='color:#b00020'>Could not transfer: {error}</span>"
+            self.status.value = error_html("Could not transfer", error)

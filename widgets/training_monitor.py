@@ -2,9 +2,9 @@
 
 import ipywidgets
 
-from musiclab.sound.audio import render
 from musiclab.plotting import plot_pianoroll
-from widgets.tune_player import figure_png
+from musiclab.sound.audio import render
+from widgets._base import error_html, figure_png
 
 
 class TrainingMonitor(ipywidgets.VBox):
@@ -65,8 +65,7 @@ class TrainingMonitor(ipywidgets.VBox):
                 self.checkpoint.value = step
                 self._show_sample()
         except Exception as error:  # shown in the widget; training goes on
-            text = str(error).splitlines()[0] if str(error) else type(error).__name__
-            self.status.value = message + f"<br><span style='color:#b00020'>monitor: {text}</span>"
+            self.status.value = message + "<br>" + error_html("monitor", error)
 
     def _draw_curves(self, ax):
         steps = [entry.get("step", index + 1) for index, entry in enumerate(self.history)]

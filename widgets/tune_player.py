@@ -1,27 +1,12 @@
 """``TunePlayer``: pick a tune of a corpus, see its score and piano roll, hear it."""
 
-import io
-
 import ipywidgets
 
-from musiclab.sound.audio import render
+from musiclab.data import load_corpus
 from musiclab.sound.instruments import GM_PROGRAMS
-from musiclab.notation import score_svg
-from musiclab.plotting import plot_pianoroll
+from widgets._base import show_music
 
 MAX_MATCHES = 200
-
-
-def figure_png(draw, width=9.0, height=2.6):
-    """PNG bytes of a matplotlib figure drawn by ``draw(ax)`` (closed afterwards)."""
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width, height))
-    draw(figure.add_subplot())
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90)
-    return buffer.getvalue()
 
 
 class TunePlayer(ipywidgets.VBox):
@@ -39,8 +24,6 @@ class TunePlayer(ipywidgets.VBox):
     """
 
     def __init__(self, corpus=None, instrument="piano", tempo=100, voices="all"):
-        from musiclab.data import load_corpus
-
         self.corpus = corpus if corpus is not None else load_corpus()
         self.voices = voices
         collections = sorted(set(self.corpus.metadata["collection"]))
@@ -108,10 +91,8 @@ class TunePlayer(ipywidgets.VBox):
             return
         try:
             music = self._music(index)
-            audio = render(music, instrument=self.instrument.value, tempo=self.tempo.value)
-            self.audio.value = audio.inline()
-            self.roll.value = figure_png(lambda ax: plot_pianoroll(music, ax=ax))
-            self.score.value = score_svg(music)
+            audio = show_music(music, audio=self.audio, roll=self.roll, score=self.score,
+                               instrument=self.instrument.value, tempo=self.tempo.value)
             info = self.corpus.info(index)
             self._message(f"{info['title']} · {info['collection']} · {info['region']} · "
                           f"key {info['key'] or '?'} · meter {info['meter'] or '?'} · "

@@ -17,7 +17,9 @@ from musiclab.lazy import exports
 __getattr__, __dir__ = exports(__name__, {
     "MelodyVAEConfig": "model:MelodyVAEConfig", "build_vae": "model:build_vae",
     "load": "model:load_vae", "load_vae": "model:load_vae", "style_names": "model:style_names",
-    "kl_divergence_bits": "model:kl_divergence_bits",
+    "kl_divergence_bits": "model:kl_divergence_bits", "build_encoder": "model:build_encoder",
+    "build_decoder": "model:build_decoder", "build_conductor": "model:build_conductor",
+    "LatentSampling": "model:LatentSampling", "StyleCondition": "model:StyleCondition",
     "encode": "generate:encode", "decode": "generate:decode", "sample": "generate:sample",
     "reconstruct": "generate:reconstruct", "interpolate": "generate:interpolate",
     "slerp": "generate:slerp", "style_vector": "generate:style_vector",

@@ -1,4 +1,10 @@
-"""``Sampler``: generate with a WaveNet: temperature, top-k/top-p, style, primer, length, seed."""
+"""``SequenceSampler``: generate with any next-step model (today the WaveNet): temperature,
+top-k / top-p, style, primer, length, seed.
+
+The widget knows no family: it asks ``musiclab.nn.sampling.sampler_for(model)`` for the
+generate function the model's family registered, and reads ``head``, ``styles`` and
+``steps_per_quarter`` from the config the model carries.
+"""
 
 import tempfile
 from pathlib import Path
@@ -6,23 +12,23 @@ from pathlib import Path
 import ipywidgets
 import numpy as np
 
-from musiclab import wavenet_sampling
-from musiclab.sound.audio import render
-from musiclab.notation import score_svg
+from musiclab.data import encode_melody, encode_pianoroll, load_file
+from musiclab.nn.config import config_of
+from musiclab.nn.sampling import sampler_for
 from musiclab.plotting import plot_pianoroll
-from widgets.tune_player import figure_png
+from widgets._base import error_html, show_music
 
 MAX_MATCHES = 200
 NO_PRIMER = -1
 UPLOADED = -2
 
 
-class Sampler(ipywidgets.VBox):
-    """Sample from a WaveNet, optionally continuing a primer, and hear the result.
+class SequenceSampler(ipywidgets.VBox):
+    """Sample from a next-step model, optionally continuing a primer, and hear the result.
 
     Args:
-        model: a WaveNet from ``musiclab.wavenet.model``.
-        config: its ``WaveNetConfig`` (style names, time resolution).
+        model: a model whose family registered a sampler (``nn.sampling.register_sampler``),
+            such as a WaveNet; its config gives the head, the styles and the time resolution.
         corpus: a ``Corpus`` whose tunes can be primers (default: none but uploads).
         tempo: quarter notes per minute.
         instrument: GM instrument.
@@ -37,7 +43,9 @@ class Sampler(ipywidgets.VBox):
         (primer included) and ``primed`` its number of primer steps.
     """
 
-    def __init__(self, model, config, corpus=None, tempo=100, instrument="piano"):
+    def __init__(self, model, corpus=None, *, tempo=100, instrument="piano"):
+        config = config_of(model)
+        self.sample_function = sampler_for(model)
         self.model, self.config, self.corpus = model, config, corpus
         self.tempo, self.instrument = tempo, instrument
         self.result, self.primed, self._uploaded = None, 0, None
@@ -98,8 +106,6 @@ class Sampler(ipywidgets.VBox):
 
     def _uploaded_file(self, change=None):
         """Parse an uploaded file as a primer; a bad file is reported in the status line."""
-        from musiclab.data import load_file
-
         files = self.upload.value
         if not files:
             return
@@ -119,11 +125,9 @@ class Sampler(ipywidgets.VBox):
             self.primer.value = UPLOADED
             self.status.value = f"uploaded {name}"
         except Exception as error:  # shown in the widget, never raised into the kernel
-            self._show_error(f"Could not use {name}", error)
+            self.status.value = error_html(f"Could not use {name}", error)
 
     def _encode(self, music):
-        from musiclab.data import encode_melody, encode_pianoroll
-
         if self.config.head == "melody":
             return encode_melody(music)[0]
         return encode_pianoroll(music, self.config.steps_per_quarter)
@@ -156,22 +160,23 @@ class Sampler(ipywidgets.VBox):
             self.status.value = "generating..."
             primer = self.primer_sequence()
             style = self.config.styles.index(self.style.value) if self.config.styles else None
-            self.result = wavenet_sampling.generate(
-                self.model, self.length.value, self.temperature.value, self.top_k.value,
-                self.top_p.value if self.config.head == "melody" else 1.0, int(self.seed.value),
-                primer, style, style_strength=self.style_strength.value)[0]
+            self.result = self.sample_function(
+                self.model, length=self.length.value, temperature=self.temperature.value,
+                top_k=self.top_k.value,
+                top_p=self.top_p.value if self.config.head == "melody" else 1.0,
+                seed=int(self.seed.value), primer=primer, style=style,
+                style_strength=self.style_strength.value)[0]
             self.primed = 0 if primer is None else len(primer)
             per_quarter = self.config.steps_per_quarter
-            sound = render(self.result, instrument=self.instrument, tempo=self.tempo,
-                           steps_per_quarter=per_quarter)
-            self.audio.value = sound.inline()
-            self.roll.value = figure_png(lambda ax: self._draw(ax, per_quarter))
-            self.score.value = score_svg(self.result, steps_per_quarter=per_quarter)
+            sound = show_music(self.result, audio=self.audio, roll=self.roll, score=self.score,
+                               instrument=self.instrument, tempo=self.tempo,
+                               steps_per_quarter=per_quarter,
+                               draw=lambda ax: self._draw(ax, per_quarter))
             self.status.value = (f"{self.primed} primer steps + {self.length.value} new steps · "
                                  f"{sound.duration:.1f} s")
             return self.result
         except Exception as error:  # shown in the widget, never raised into the kernel
-            self._show_error("Could not generate", error)
+            self.status.value = error_html("Could not generate", error)
             return None
 
     def _draw(self, ax, per_quarter):
@@ -179,7 +184,3 @@ class Sampler(ipywidgets.VBox):
         if self.primed:
             ax.axvline(self.primed / per_quarter, color="#d62728", linewidth=1.5)
             ax.set_title("primer | continuation", fontsize=9)
-
-    def _show_error(self, what, error):
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        self.status.value = f"<span style='color:#b00020'>{what}: {message}</span>"
