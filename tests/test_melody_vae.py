@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 
 import numpy as np
 import pytest
@@ -68,11 +69,17 @@ def test_save_and_safe_load(trained, windows, tmp_path):
 def test_unsafe_corrupt_and_foreign_model_files_are_refused(tmp_path):
     import keras
 
-    from musiclab.vae.model import load_vae
+    from musiclab.nn.config import CONFIG_ENTRY
+    from musiclab.vae.model import MelodyVAEConfig, load_vae
 
     inputs = keras.Input((3,))
     unsafe = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs))
     unsafe.save(tmp_path / "unsafe.keras")
+    with pytest.raises(MusiclabError, match="unsafe.keras: not a musiclab melody_vae"):
+        load_vae(tmp_path / "unsafe.keras")
+    with zipfile.ZipFile(tmp_path / "unsafe.keras", "a") as archive:  # a crafted file that
+        archive.writestr(CONFIG_ENTRY, json.dumps(  # claims to be a melody VAE
+            {"kind": "melody_vae", "config": json.loads(MelodyVAEConfig.smoke().to_json())}))
     with pytest.raises(MusiclabError, match="unsafe.keras: cannot load model safely"):
         load_vae(tmp_path / "unsafe.keras")
     (tmp_path / "junk.keras").write_bytes(b"not a zip")

@@ -130,9 +130,9 @@ def test_sampling_controls():
         generate(model, length=5, primer=np.zeros((4, 88)))
     _, roll_model = _tiny("pianoroll", ("a",))
     with pytest.raises(ValueError, match="top_p: applies to the melody head only"):
-        generate(roll_model, 5, top_p=0.5, style=0)
+        generate(roll_model, length=5, top_p=0.5, style=0)
     with pytest.raises(ValueError, match="style: this model is conditioned on 1 styles"):
-        generate(roll_model, 5)
+        generate(roll_model, length=5)
 
 
 def _benchmark_file(path, pieces=6, seed=0):
@@ -232,7 +232,7 @@ def test_training_resumes_and_lowers_the_loss(tmp_path):
 
 def test_nan_loss_stops_training_and_keeps_the_checkpoint(tmp_path):
     from musiclab.nn.loop import run_training
-    from musiclab.wavenet.model import WaveNetConfig, build_wavenet, load_wavenet
+    from musiclab.wavenet.model import WaveNetConfig, build_wavenet
 
     config = WaveNetConfig.smoke("melody")
     calls = []
@@ -242,9 +242,9 @@ def test_nan_loss_stops_training_and_keeps_the_checkpoint(tmp_path):
         return float("nan") if len(calls) > 3 else 1.0
 
     with pytest.raises(MusiclabError, match="loss became NaN at step 4; the checkpoint of step 3"):
-        run_training(tmp_path, config, lambda: build_wavenet(config), load_wavenet, train_batch,
-                     lambda model: {"valid_loss": 1.0}, steps=10, checkpoint_every=3,
-                     progress=False)
+        run_training(tmp_path, config, build=lambda: build_wavenet(config),
+                     train_batch=train_batch, validate=lambda model: {"valid_loss": 1.0},
+                     steps=10, checkpoint_every=3, progress=False)
     assert json.loads((tmp_path / "state.json").read_text())["steps_done"] == 3
 
 
