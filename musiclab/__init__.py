@@ -1,12 +1,16 @@
 """musiclab: an interactive workbench for AI music creation in Jupyter.
 
-The package is organised along one flow::
+The package is one folder per model family over a shared core::
 
-    corpus / user files -> musiclab.data -> models -> generation -> metrics
-      -> audio / notation / export -> widgets -> notebooks
+    core      vocab, data (corpus, encodings, splits), sound, notation, plotting, export,
+              metrics: no Keras
+    nn        the shared Keras toolkit: configs that travel with models, the shift layer,
+              sampling, the training loop
+    families  vae, wavenet, gan, style, harmony: each model, its training, its generation
+              and its commands in one folder (``from musiclab import vae``)
 
-Importing ``musiclab`` is cheap: Keras and the deep-learning backend are only
-imported by the modules that build networks. TensorFlow's C++ start-up
+Importing ``musiclab`` or a family package is cheap: Keras and the deep-learning backend
+are only imported by the modules that build networks, on first use. TensorFlow's C++ start-up
 messages are silenced unless ``TF_CPP_MIN_LOG_LEVEL`` is already set, so
 notebooks and the command line show results rather than device logs.
 """

@@ -7,7 +7,7 @@ from musiclab.music import voices
 VOICE_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 
 
-def plot_pianoroll(music, ax=None, steps_per_quarter=4, title=None, beats_per_bar=4):
+def plot_pianoroll(music, *, ax=None, steps_per_quarter=4, title=None, beats_per_bar=4):
     """Draw ``music`` as a piano roll: time across, pitch up, one colour per voice.
 
     Args:

@@ -171,3 +171,16 @@ def test_a_new_family_needs_one_line_in_the_root_command_line():
     for family in FAMILIES:
         cli = (ROOT / "musiclab" / family / "cli.py").read_text()
         assert "def register(commands, train):" in cli, family
+
+
+def test_settings_after_the_data_are_keyword_only():
+    """A public function with more than three settings takes them by keyword only (a swap
+    of two positional settings would run silently)."""
+    found = []
+    paths = sorted((ROOT / "musiclab").rglob("*.py")) + sorted((ROOT / "widgets").rglob("*.py"))
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_") \
+                    and len(node.args.defaults) > 3:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert found == []

@@ -119,3 +119,20 @@ def test_generate_and_interpolate_write_midi_and_wav(capsys, tmp_path):
     status, _, err = run(capsys, "interpolate", "essen/han1.abc#1", "nowhere.mid", "--out",
                          str(tmp_path / "x"), "--model", str(run_folder))
     assert status == 2 and "nowhere.mid: no such file or corpus tune id" in err
+
+
+def test_every_training_command_has_the_same_options_and_one_line_errors(capsys):
+    from musiclab.cli import build_parser
+
+    train = next(action for action in build_parser()._subparsers._group_actions[0]
+                 .choices["train"]._subparsers._group_actions)
+    assert set(train.choices) == {"vae", "wavenet", "gan", "classifier", "harmony"}
+    for name, parser in train.choices.items():
+        options = {option for action in parser._actions for option in action.option_strings}
+        assert {"--steps", "--minutes", "--out", "--backend", "--batch-size", "--seed",
+                "--smoke"} <= options, name
+        status, out, err = run(capsys, "train", name, "--steps", "0", "--out", "x")
+        assert status == 2 and err.strip() == "musiclab: --steps must be at least 1", name
+        status, out, err = run(capsys, "train", name, "--steps", "1", "--out", "x",
+                               "--backend", "torch")
+        assert status == 2 and len(err.strip().splitlines()) == 1 and "--backend" in err, name

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from musiclab.sound.audio import read_wav
 from widgets import TunePlayer
@@ -86,3 +87,43 @@ def test_sampler_generates_continues_and_reports_errors(bundled, tmp_path):
     roll_sampler.seed.value = -1
     assert roll_sampler.generate() is None
     assert "Could not generate" in roll_sampler.status.value
+
+
+def test_sequence_sampler_drives_any_registered_next_step_model():
+    """A new family plugs into the widget by registering its sampler; the widget is not edited."""
+    import dataclasses
+
+    import keras
+
+    from musiclab.nn.config import JSONConfig, attach, register
+    from musiclab.nn.sampling import register_sampler, sampler_for
+    from widgets import SequenceSampler
+
+    @register("scale_model")
+    @dataclasses.dataclass(frozen=True)
+    class ScaleConfig(JSONConfig):
+        head: str = "melody"
+        styles: tuple = ("up", "down")
+        steps_per_quarter: int = 4
+
+    calls = []
+
+    def generate(model, *, length, temperature, top_k, top_p, seed, primer, style, count=1,
+                 style_strength=1.0):
+        calls.append({"length": length, "seed": seed, "style": style, "top_k": top_k})
+        steps = np.arange(length) % 8 * 2 + 40
+        tokens = np.where(np.arange(length) % 2, 1, steps if style == 0 else steps[::-1])
+        return tokens[None].astype(np.int16)
+
+    model = attach(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]), ScaleConfig())
+    with pytest.raises(ValueError, match="scale_model model is not a next-step sequence model"):
+        sampler_for(model)
+    register_sampler(ScaleConfig, generate)
+    sampler = SequenceSampler(model)
+    assert sampler.style.options == ("up", "down") and not sampler.top_p.disabled
+    sampler.length.value, sampler.seed.value, sampler.top_k.value = 32, 9, 5
+    sampler.style.value = "down"
+    result = sampler.generate()
+    assert calls[-1] == {"length": 32, "seed": 9, "style": 1, "top_k": 5}
+    assert result.shape == (32,) and result[0] == 40 + 7 * 2
+    assert read_wav(sampler.audio.value).duration > 1.0 and "<svg" in sampler.score.value

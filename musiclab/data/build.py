@@ -175,8 +175,8 @@ def _start_method():
     return "spawn" if threaded or "fork" not in multiprocessing.get_all_start_methods() else "fork"
 
 
-def encode_tunes(tunes, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, min_bars=DEFAULT_MIN_BARS,
-                 workers=None, progress=True, description="encoding"):
+def encode_tunes(tunes, *, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER,
+                 min_bars=DEFAULT_MIN_BARS, workers=None, progress=True, description="encoding"):
     """Encode many tunes in parallel, in input order, with a progress bar.
 
     Args:
@@ -229,8 +229,9 @@ def default_cache_dir():
     return Path(base) / "musiclab"
 
 
-def build_corpus(source, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, min_bars=DEFAULT_MIN_BARS,
-                 cache_dir=None, workers=None, progress=True, use_cache=True, verbose=True):
+def build_corpus(source, *, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER,
+                 min_bars=DEFAULT_MIN_BARS, cache_dir=None, workers=None, progress=True,
+                 use_cache=True, verbose=True):
     """Build (or load from cache) an encoded corpus, and report what was dropped.
 
     Args:
@@ -268,7 +269,8 @@ def build_corpus(source, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, min_bars=D
             if verbose:
                 print(report.summary())
             return corpus, report
-    encoded = encode_tunes(tunes, steps_per_quarter, min_bars, workers, progress,
+    encoded = encode_tunes(tunes, steps_per_quarter=steps_per_quarter, min_bars=min_bars,
+                           workers=workers, progress=progress,
                            description=f"building {label}")
     report = BuildReport(source=label, total=len(tunes))
     kept = []

@@ -229,7 +229,7 @@ class Corpus:
         metadata = {field: self.metadata[field][indices] for field in METADATA_FIELDS}
         return Corpus(arrays, metadata, self.steps_per_quarter)
 
-    def select(self, collection=None, region=None, dance=None, meter=None):
+    def select(self, *, collection=None, region=None, dance=None, meter=None):
         """Tunes matching every given filter (each a value or a list of values)."""
         mask = np.ones(len(self), bool)
         for field, wanted in (("collection", collection), ("region", region),
@@ -269,7 +269,7 @@ class Corpus:
                 for name in ("train", "valid", "test")}
 
     # ---- windows ----------------------------------------------------------------------------
-    def windows(self, bars=2, steps_per_bar=16, hop_bars=1, transpose=None):
+    def windows(self, *, bars=2, steps_per_bar=16, hop_bars=1, transpose=None):
         """Cut fixed-length windows of whole bars, starting on downbeats.
 
         A tune contributes when its bar length divides ``steps_per_bar`` (with

@@ -247,7 +247,7 @@ def tokens_to_notes(tokens):
 
 
 def decode_melody(
-    tokens, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, meter=None, title=None, key=None,
+    tokens, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, *, meter=None, title=None, key=None,
     pickup=0, clef=None,
 ):
     """Decode melody tokens to a music21 ``Part``.

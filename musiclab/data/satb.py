@@ -66,7 +66,7 @@ def encode_satb(score, steps_per_quarter=4):
 CLEFS = ("TrebleClef", "TrebleClef", "Treble8vbClef", "BassClef")
 
 
-def decode_satb(grid, steps_per_quarter=4, meter=None, title=None, key=None, pickup=0):
+def decode_satb(grid, steps_per_quarter=4, *, meter=None, title=None, key=None, pickup=0):
     """Decode a ``(steps, 4)`` grid to a four-part music21 ``Score``.
 
     Args:

@@ -131,7 +131,7 @@ def _soundfont_bytes(path):
     return Path(path).read_bytes()
 
 
-def to_pretty_midi(music, instrument="piano", tempo=None, steps_per_quarter=4, velocity=90):
+def to_pretty_midi(music, *, instrument="piano", tempo=None, steps_per_quarter=4, velocity=90):
     """Build a ``pretty_midi.PrettyMIDI`` from any accepted musical value.
 
     Args:
@@ -241,7 +241,7 @@ def available_backends():
     return found
 
 
-def render(music, instrument="piano", tempo=None, backend="auto", soundfont=None,
+def render(music, *, instrument="piano", tempo=None, backend="auto", soundfont=None,
            steps_per_quarter=4):
     """Render music to sound through a General MIDI soundfont.
 
