@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from musiclab.cli import FAMILIES
+
 ROOT = Path(__file__).resolve().parent.parent
-FAMILIES = ("vae", "wavenet", "gan", "style", "harmony")
 TOOLKIT = "nn"
 # family -> the families it may use (the natural arrows only)
 FAMILY_USES = {"style": {"vae"}}
@@ -167,7 +168,9 @@ def test_one_copy_of_the_vocabulary_the_shift_and_the_sampling_maths(pattern):
 
 def test_a_new_family_needs_one_line_in_the_root_command_line():
     text = (ROOT / "musiclab" / "cli.py").read_text()
-    assert re.search(r'^FAMILIES = \("vae", "wavenet", "gan", "style", "harmony"\)$', text, re.M)
+    assert len(re.findall(r"^FAMILIES = \(.*\)$", text, re.M)) == 1  # one line names them all
+    folders = {path.parent.name for path in (ROOT / "musiclab").glob("*/cli.py")}
+    assert set(FAMILIES) == folders
     for family in FAMILIES:
         cli = (ROOT / "musiclab" / family / "cli.py").read_text()
         assert "def register(commands, train):" in cli, family
