@@ -70,6 +70,13 @@ class GANConfig(JSONConfig):
     def steps(self):
         return self.bars * self.steps_per_bar
 
+    def verify(self, model):
+        """The rolls the generator makes have this config's shape."""
+        shape = tuple(parts(model)[0].output_shape[1:])
+        if shape != (self.steps, self.pitches, self.tracks):
+            raise ValueError(f"rolls of {(self.steps, self.pitches, self.tracks)}, but the "
+                             f"generator makes {shape}")
+
     @property
     def latent_shapes(self):
         """``{input name: shape without the batch}`` of the generator's noise inputs."""

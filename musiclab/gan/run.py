@@ -5,8 +5,8 @@
                            steps=3000, folder="runs/gan")
     rolls = generate(gan, count=8, seed=1)             # bool (8, 32, 88, 4)
 
-Runs use ``musiclab.nn.loop.run_training``: atomic checkpoints (both networks in one
-``.keras`` file, the optimisers' state in ``optimizers.npz``), resume, NaN stop, device
+Runs use ``musiclab.nn.loop.run_training``: atomic checkpoints (both networks and the
+optimisers' state in one ``.keras`` file), resume, NaN stop, device
 report, and ``best.keras`` at the checkpoint whose generated phrases are closest to the
 validation phrases in EB, UPC and QN.
 """
@@ -20,14 +20,14 @@ from musiclab import metrics
 from musiclab.data.melody import tokens_to_notes
 from musiclab.data.pianoroll import decode_pianoroll, events_to_pianoroll
 from musiclab.data.splits import load_splits
-from musiclab.files import atomic_write_bytes
 from musiclab.gan.model import build_gan, parts, sample_latent, to_full_rolls, to_model_rolls
 from musiclab.gan.wgan_gp import WGANGPStep
-from musiclab.nn.config import config_of
+from musiclab.nn.config import config_of, read_extra
 from musiclab.nn.loop import run_training
 from musiclab.vocab import KEYS, VOICES
 
 QUALITY_METRICS = ("EB (empty bars)", "UPC (pitch classes per bar)", "QN (qualified notes)")
+OPTIMIZERS = "optimizers.npz"  # the optimisers' state, kept inside each checkpoint
 
 
 def chorale_phrases(source="bach", bars=2, tracks=4):
@@ -155,14 +155,13 @@ def train_gan(config, train_rolls, valid_rolls, *, steps, folder, batch_size=32,
     data = to_model_rolls(train_rolls, config)
     reference = np.asarray(valid_rolls)[:samples_for_metrics]
     trainer, recent = {}, []
-    optimizer_file = "optimizers.npz"
 
     def stepper(gan):
         if trainer.get("gan") is not gan:
             trainer["gan"], trainer["step"] = gan, WGANGPStep(gan)
-            saved = folder_path / optimizer_file
-            if saved.exists():
-                with np.load(saved, allow_pickle=False) as arrays:
+            saved = read_extra(Path(folder) / "model.keras", OPTIMIZERS)
+            if saved is not None:  # a resumed run: the optimisers' state of its checkpoint
+                with np.load(io.BytesIO(saved), allow_pickle=False) as arrays:
                     trainer["step"].load_optimizer_arrays(arrays)
         return trainer["step"]
 
@@ -192,17 +191,16 @@ def train_gan(config, train_rolls, valid_rolls, *, steps, folder, batch_size=32,
         entry["collapse"] = metrics.collapse_warning(generated, reference)
         return entry
 
-    def on_save(gan, folder):
+    def optimizers(gan):
         buffer = io.BytesIO()
         np.savez(buffer, **stepper(gan).optimizer_arrays())
-        atomic_write_bytes(folder / optimizer_file, buffer.getvalue())
+        return {OPTIMIZERS: buffer.getvalue()}
 
-    folder_path = Path(folder)
     return run_training(folder, config, build=lambda: build_gan(config),
                         train_batch=train_batch, validate=validate, steps=steps,
                         checkpoint_every=checkpoint_every, seed=seed, progress=progress,
                         show=("valid_loss", "wasserstein"), on_checkpoint=on_checkpoint,
-                        time_limit=time_limit, on_save=on_save)
+                        time_limit=time_limit, extra_state=optimizers)
 
 
 def to_score(roll, steps_per_quarter=4):

@@ -59,6 +59,15 @@ class HarmonyConfig(JSONConfig):
         """A tiny model that trains in seconds (CI, smoke notebooks)."""
         return cls(steps=32, embedding_dim=8, units=16, head_units=16, transpose=0)
 
+    def verify(self, model):
+        """The model has one head per voice and decides them in this config's order."""
+        if sorted(model.output_names) != sorted(VOICES):
+            raise ValueError(f"heads {sorted(model.output_names)}, not the four voices")
+        seen = [sum(layer.name.startswith(f"{VOICES[voice]}_sees_") for layer in model.layers)
+                for voice in self.order]
+        if seen != list(range(4)):
+            raise ValueError(f"voice order {self.order}, but the heads see {seen} voices")
+
 
 @keras.saving.register_keras_serializable(package="musiclab")
 class SelectVoice(keras.layers.Layer):

@@ -10,6 +10,7 @@ or loaded. Nothing guesses a model's kind from its layers.
 
 import dataclasses
 import json
+import math
 import tempfile
 import warnings
 import weakref
@@ -17,11 +18,14 @@ import zipfile
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from musiclab.errors import MusiclabError
 from musiclab.files import atomic_write_bytes, atomic_write_text
 
 CONFIG_ENTRY = "musiclab_config.json"
+EXTRA_PREFIX = "musiclab_"  # further entries a checkpoint carries (training state, optimisers)
+MAX_MODEL_BYTES = 2**30  # what a model file may unpack to before it is read
 _KINDS = {}
 _CONFIGS = weakref.WeakKeyDictionary()
 
@@ -48,15 +52,29 @@ class JSONConfig:
 
     @classmethod
     def from_json(cls, text):
-        """Parse a config; unknown fields give a ``ValueError`` naming them."""
+        """Parse a config, checking every field against the dataclass.
+
+        Raises:
+            ValueError: in one line, naming the field that is unknown, of the wrong type, not
+                finite or negative (no setting of a musiclab model is negative).
+        """
         data = json.loads(text)
-        known = {field.name for field in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
+        if not isinstance(data, dict):
+            raise ValueError(f"config: expected a JSON object, got {type(data).__name__}")
+        fields = {field.name: field for field in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - set(fields))
         if unknown:
             raise ValueError(f"config: unknown fields {unknown}")
-        data = {key: tuple(value) if isinstance(value, list) else value
-                for key, value in data.items()}
-        return cls(**data)
+        checked = {name: _checked(name, value, fields[name].type)
+                   for name, value in data.items()}
+        try:
+            return cls(**checked)
+        except TypeError as error:
+            raise ValueError(f"config: {error}") from None
+
+    def verify(self, model):
+        """Raise ``ValueError`` when ``model`` cannot be a model of this config (a family
+        checks what its loader can see cheaply: heads, widths, styles)."""
 
     def replace(self, **changes):
         """A copy with some fields changed."""
@@ -65,6 +83,39 @@ class JSONConfig:
     def save(self, folder):
         """Write ``folder/config.json`` atomically. Returns the path."""
         return atomic_write_text(Path(folder) / "config.json", self.to_json())
+
+
+def _checked(name, value, kind):
+    """A config field's JSON value, checked against its annotation."""
+    kind = kind if isinstance(kind, type) else {"int": int, "float": float, "str": str,
+                                               "tuple": tuple, "bool": bool}.get(kind, object)
+    if kind is tuple:
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"config: {name}: expected a list, got {value!r}"[:160])
+        for item in value:
+            _number(name, item) if not isinstance(item, str) else None
+        return tuple(value)
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"config: {name}: expected true or false, got {value!r}"[:160])
+        return value
+    if kind is str:
+        if not isinstance(value, str):
+            raise ValueError(f"config: {name}: expected a string, got {value!r}"[:160])
+        return value
+    if kind in (int, float):
+        if kind is int and not (isinstance(value, int) and not isinstance(value, bool)):
+            raise ValueError(f"config: {name}: expected a whole number, got {value!r}"[:160])
+        return _number(name, value)
+    return value
+
+
+def _number(name, value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"config: {name}: expected a number, got {value!r}"[:160])
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"config: {name}: must be a finite number >= 0, got {value!r}")
+    return value
 
 
 def attach(model, config):
@@ -87,8 +138,15 @@ def config_of(model):
                             "its load function)") from None
 
 
-def save_model(model, path):
+def save_model(model, path, *, extra=None):
     """Write ``model`` with its configuration inside to ``path`` (``.keras``), atomically.
+
+    Args:
+        model: a musiclab model.
+        path: the ``.keras`` file.
+        extra: optional ``{name: bytes}`` carried in the same file (``read_extra``), such as
+            a training run's state: one file, one rename, so a kill leaves the old file or
+            the new one, never a model of one step with the state of another.
 
     Returns:
         The path.
@@ -97,13 +155,49 @@ def save_model(model, path):
     path.parent.mkdir(parents=True, exist_ok=True)
     config = config_of(model)
     entry = json.dumps({"kind": config.kind, "config": json.loads(config.to_json())})
-    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+    with tempfile.TemporaryDirectory() as scratch:  # nothing left in the run's folder
         temporary = Path(scratch) / "model.keras"
         model.save(temporary)
         with zipfile.ZipFile(temporary, "a") as archive:
             archive.writestr(CONFIG_ENTRY, entry)
+            for name, data in (extra or {}).items():
+                archive.writestr(EXTRA_PREFIX + name, data)
         atomic_write_bytes(path, temporary.read_bytes())
     return path
+
+
+def read_extra(path, name):
+    """The bytes ``save_model(..., extra={name: ...})`` put into a model file, or ``None``."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if EXTRA_PREFIX + name in archive.namelist():
+                return archive.read(EXTRA_PREFIX + name)
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile):
+        return None
+    return None
+
+
+def check_archive(path, max_bytes=MAX_MODEL_BYTES):
+    """Refuse a model file that would unpack to more than ``max_bytes`` or whose checksums
+    fail, before Keras reads it.
+
+    Raises:
+        MusiclabError: one line naming the file and what is wrong.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+            if unpacked > max_bytes:
+                raise MusiclabError(
+                    f"{path}: unpacks to {unpacked / 2**20:,.0f} MB, more than the limit of "
+                    f"{max_bytes / 2**20:,.0f} MB (pass max_bytes= to load a larger model)")
+            damaged = archive.testzip()
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError) as error:
+        if isinstance(error, MusiclabError):
+            raise
+        raise MusiclabError(f"{path}: damaged model file ({_first_line(error)})") from None
+    if damaged is not None:
+        raise MusiclabError(f"{path}: damaged model file (bad checksum in {damaged})")
 
 
 def read_config(path, config_class):
@@ -129,38 +223,63 @@ def read_config(path, config_class):
         if isinstance(error, MusiclabError):
             raise
         raise MusiclabError(f"{path}: unreadable {config_class.kind} config "
-                            f"({str(error).splitlines()[0][:120]})") from None
+                            f"({_first_line(error)})") from None
     raise MusiclabError(f"{path}: not a musiclab {config_class.kind} (no configuration inside "
                         "the file or beside it)")
 
 
-def load_model(path, config_class):
+def load_model(path, config_class, *, max_bytes=MAX_MODEL_BYTES):
     """Load a ``.keras`` file in Keras safe mode, with its configuration attached.
 
     Safe mode refuses to deserialise Python code (``Lambda`` layers, pickles), so a
-    foreign or tampered file cannot run code.
+    foreign or tampered file cannot run code. Before Keras reads the file, its size
+    unpacked and its checksums are checked; after, every weight must be finite and the
+    model must fit its config (``JSONConfig.verify``).
 
     Args:
         path: the ``.keras`` file.
         config_class: the config class of the kind of model expected.
+        max_bytes: the most the file may unpack to.
 
     Returns:
         The compiled Keras model; ``config_of(model)`` gives its configuration.
 
     Raises:
-        MusiclabError: naming the file when it is missing, corrupt, unsafe or of another kind.
+        MusiclabError: naming the file when it is missing, corrupt, damaged, unsafe, too
+            large or of another kind.
     """
     path = Path(path)
     if not path.is_file():
         raise MusiclabError(f"{path}: no such model file")
     if not zipfile.is_zipfile(path):
         raise MusiclabError(f"{path}: not a .keras model file (not a zip archive)")
+    check_archive(path, max_bytes)
     config = read_config(path, config_class)
     try:
         with warnings.catch_warnings():  # shipped models carry no optimizer state
             warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
             model = keras.saving.load_model(path, safe_mode=True, compile=True)
     except Exception as error:
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
-        raise MusiclabError(f"{path}: cannot load model safely: {first}") from None
+        raise MusiclabError(f"{path}: cannot load model safely: {_reason(error)}") from None
+    broken = sum(int((~np.isfinite(np.asarray(weight))).sum()) for weight in model.get_weights())
+    if broken:
+        raise MusiclabError(f"{path}: damaged model file ({broken:,} weights are not finite)")
+    try:
+        config.verify(model)
+    except ValueError as error:
+        raise MusiclabError(f"{path}: the model does not fit its config: {error}") from None
     return attach(model, config)
+
+
+def _first_line(error):
+    return ((str(error).strip().splitlines() or [type(error).__name__])[0])[:160]
+
+
+def _reason(error):
+    """Keras's refusal in one line: its first sentence and, when cut, the last line (the
+    reason is often there)."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    first, last = lines[0][:160], lines[-1][:200]
+    return first if len(lines) == 1 or last in first else f"{first} ... {last}"

@@ -3,11 +3,13 @@
 A run lives in a folder the caller names::
 
     out/config.json       the model's configuration
-    out/model.keras       the latest checkpoint (written atomically)
-    out/state.json        steps done, history, device, backend
-    out/history.png       (written by notebooks, not here)
-
+    out/model.keras       the latest checkpoint: the model, its config, the training state
+                          (and any other state a family adds) in one file, written atomically
+    out/state.json        a readable copy of the state: steps done, history, device, backend
     out/best.keras        the checkpoint with the lowest validation loss
+
+A kill at any moment leaves ``model.keras`` whole, old or new, with the state of its own
+step; resuming reads the state from it.
 
 Every model of every family trains through ``run_training``; calling it again with
 the same folder resumes where it stopped. Checkpoints carry the model's config
@@ -25,7 +27,9 @@ from tqdm.auto import tqdm
 
 from musiclab.errors import MusiclabError
 from musiclab.files import atomic_write_text
-from musiclab.nn.config import attach, load_model, save_model
+from musiclab.nn.config import attach, config_of, load_model, read_extra, save_model
+
+STATE_ENTRY = "state.json"
 
 
 def device_description():
@@ -48,19 +52,38 @@ def device_description():
 
 
 def _state(folder):
-    path = Path(folder) / "state.json"
-    if not path.exists():
+    """The training state of the run in ``folder`` (``None`` before its first checkpoint)."""
+    checkpoint = Path(folder) / "model.keras"
+    if not checkpoint.exists():
         return None
+    text = read_extra(checkpoint, STATE_ENTRY)
+    path = checkpoint if text is not None else Path(folder) / "state.json"
     try:
-        return json.loads(path.read_text())
-    except ValueError:
-        message = f"{path}: unreadable training state (delete the folder to restart)"
-        raise MusiclabError(message) from None
+        state = json.loads(text if text is not None else path.read_text())
+        steps_done, history = state["steps_done"], state["history"]
+        if isinstance(steps_done, bool) or not isinstance(steps_done, int) or steps_done < 0 \
+                or not isinstance(history, list) \
+                or not all(isinstance(entry, dict) for entry in history):
+            raise ValueError("steps_done must be a whole number >= 0 and history a list")
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0][:120]
+        raise MusiclabError(f"{path}: unreadable training state ({reason}); "
+                            "use a new folder to start again") from None
+    return state
+
+
+def _nan_message(folder, step, steps_done):
+    kept = (f"the checkpoint of step {steps_done} is kept: resume with another seed, or "
+            f"train with a lower learning rate in a new folder (a run keeps its configuration)"
+            if steps_done else
+            "no checkpoint was written yet: train with a lower learning rate (in this folder "
+            "or a new one)")
+    return f"{folder}: loss became NaN at step {step}; {kept}"
 
 
 def run_training(folder, config, *, build, train_batch, validate, steps, checkpoint_every=200,
                  seed=0, progress=True, show=(), on_checkpoint=None, time_limit=None,
-                 on_save=None):
+                 extra_state=None):
     """The loop every musiclab model trains with: checkpoints, resume, NaN stop, history.
 
     Args:
@@ -80,8 +103,9 @@ def run_training(folder, config, *, build, train_batch, validate, steps, checkpo
             training stops early enough for the last validation (timed as the one
             before it) to end at the limit, then writes its checkpoint; calling again
             resumes.
-        on_save: optional ``(model, folder) -> None`` that writes more state (e.g. optimiser
-            variables a ``.keras`` file does not hold) after each checkpoint.
+        extra_state: optional ``model -> {name: bytes}`` of more state to keep in each
+            checkpoint (e.g. optimiser variables Keras does not save); read it back with
+            ``nn.config.read_extra(folder / "model.keras", name)``.
 
     Returns:
         ``(model, state)``; ``state`` has ``steps_done``, ``history``, ``device``, and
@@ -95,13 +119,14 @@ def run_training(folder, config, *, build, train_batch, validate, steps, checkpo
     folder.mkdir(parents=True, exist_ok=True)
     if steps < 1 or checkpoint_every < 1:
         raise ValueError("steps, checkpoint_every: must be at least 1")
+    for stale in folder.glob(".*.tmp"):  # left by a kill in the middle of a write
+        stale.unlink()
     state = _state(folder)
     if state is not None:
-        saved = type(config).from_json((folder / "config.json").read_text())
-        if saved != config:
+        model = load_model(folder / "model.keras", type(config))
+        if config_of(model) != config:
             raise MusiclabError(f"{folder}: holds a run with another configuration; "
                                 "use a new folder")
-        model = load_model(folder / "model.keras", type(config))
     else:
         keras.utils.set_random_seed(seed)
         model = attach(build(), config)
@@ -123,10 +148,8 @@ def run_training(folder, config, *, build, train_batch, validate, steps, checkpo
         for _ in range(chunk):
             loss = float(train_batch(model, rng))
             if not math.isfinite(loss):
-                raise MusiclabError(f"{folder}: loss became NaN at step "
-                                    f"{state['steps_done'] + len(losses) + 1}; the checkpoint "
-                                    f"of step {state['steps_done']} is kept (lower the learning "
-                                    "rate and resume)")
+                raise MusiclabError(_nan_message(folder, state["steps_done"] + len(losses) + 1,
+                                                 state["steps_done"]))
             losses.append(loss)
             bar.update()
             out_of_time = time_limit is not None and \
@@ -141,15 +164,16 @@ def run_training(folder, config, *, build, train_batch, validate, steps, checkpo
         entry["seconds"] = time.perf_counter() - started
         state["history"].append(entry)
         bar.set_postfix({key: f"{entry[key]:.3g}" for key in show if key in entry})
-        save_model(model, folder / "model.keras")
-        if on_save is not None:
-            on_save(model, folder)
         best = min((item.get("valid_loss", math.inf) for item in state["history"][:-1]),
                    default=math.inf)
         if entry.get("valid_loss", math.inf) < best or "best_step" not in state:
-            save_model(model, folder / "best.keras")
             state["best_step"] = entry["step"]
-        atomic_write_text(folder / "state.json", json.dumps(state, indent=1))
+            save_model(model, folder / "best.keras",
+                       extra={STATE_ENTRY: json.dumps({"step": entry["step"]})})
+        extra = {} if extra_state is None else dict(extra_state(model))
+        text = json.dumps(state, indent=1)
+        save_model(model, folder / "model.keras", extra={**extra, STATE_ENTRY: text})
+        atomic_write_text(folder / "state.json", text)  # a copy to read; the checkpoint rules
         if on_checkpoint is not None:
             on_checkpoint(model, entry)
     bar.close()

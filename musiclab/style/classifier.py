@@ -70,6 +70,13 @@ class StyleClassifierConfig(JSONConfig):
         """A tiny classifier that trains in seconds (CI, smoke notebooks)."""
         return cls(embedding_dim=8, channels=16, dilations=(1, 2))
 
+    def verify(self, model):
+        """The heads have one output per region and per dance of this config."""
+        widths = (model.get_layer("region").units, model.get_layer("dance").units)
+        if widths != (len(self.regions), len(self.dances)):
+            raise ValueError(f"{len(self.regions)} regions and {len(self.dances)} dances, but "
+                             f"the heads have {widths[0]} and {widths[1]} outputs")
+
 
 @keras.saving.register_keras_serializable(package="musiclab", name="masked_sparse_crossentropy")
 def masked_sparse_crossentropy(labels, logits):

@@ -95,6 +95,14 @@ class MelodyVAEConfig(JSONConfig):
         """Whether the decoder has a conductor."""
         return self.conductor_units > 0
 
+    def verify(self, model):
+        """The code size, the styles and the melody length are the model's."""
+        latent, previous = model.get_layer("decoder").input_shape
+        if latent[1] != self.latent_dim + len(self.styles) or previous[1] != self.steps:
+            raise ValueError(f"a code of {self.latent_dim} + {len(self.styles)} styles and "
+                             f"{self.steps} steps, but the decoder takes {latent[1]} and "
+                             f"{previous[1]}")
+
 
 @keras.saving.register_keras_serializable(package="musiclab")
 class LatentSampling(keras.layers.Layer):

@@ -80,6 +80,9 @@ class WaveNetConfig(JSONConfig):
             raise ValueError(f"dilations: must be positive integers, got {self.dilations}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout: must be in [0, 1), got {self.dropout}")
+        for name in ("channels", "skip_channels", "window", "steps_per_quarter"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be at least 1, got {getattr(self, name)}")
         object.__setattr__(self, "dilations", tuple(int(d) for d in self.dilations))
         object.__setattr__(self, "styles", tuple(str(s) for s in self.styles))
 
@@ -87,6 +90,16 @@ class WaveNetConfig(JSONConfig):
     def receptive_field(self):
         """Steps of history one prediction can see."""
         return (self.kernel_size - 1) * sum(self.dilations) + 1
+
+    def verify(self, model):
+        """The head and the styles this config names are the model's."""
+        outputs = model.get_layer("logits").units
+        if outputs != (VOCABULARY_SIZE if self.head == "melody" else KEYS):
+            raise ValueError(f"head {self.head!r}, but the model predicts {outputs} values a step")
+        names = {layer.name for layer in model.layers}
+        width = model.get_layer("style_embedding").input_dim if "style_embedding" in names else 0
+        if width != len(self.styles):
+            raise ValueError(f"{len(self.styles)} styles, but the model knows {width}")
 
     @classmethod
     def default(cls, head="melody", styles=()):
