@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from musiclab import __version__
-from musiclab.commands import Parser, UsageError, load_input
+from musiclab.commands import Parser, UsageError, finite, load_input, nonempty_path
 from musiclab.data import COLLECTIONS, build_corpus, collection_counts, load_corpus
 from musiclab.data.bundled import BUNDLED_CORPUS, BUNDLED_DIR, write_bundle
 from musiclab.errors import MusiclabError
@@ -46,7 +46,8 @@ def build_parser():
     build.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     build.add_argument("--cache-dir", default=None, help="where builds are cached")
     build.add_argument("--no-cache", action="store_true", help="rebuild and do not cache")
-    build.add_argument("--out", default=None, help="also write the corpus to this .npz file")
+    build.add_argument("--out", type=nonempty_path, default=None,
+                       help="also write the corpus to this .npz file")
     build.set_defaults(run=_corpus_build)
     bundle = corpus_commands.add_parser("bundle", help="rebuild the corpus shipped in the package")
     bundle.add_argument("--folder", default=None, help="write here instead of the package")
@@ -54,9 +55,9 @@ def build_parser():
 
     render = commands.add_parser("render", help="render a music file or corpus tune to WAV")
     render.add_argument("input", help="a MIDI/MusicXML/ABC file or a corpus tune id")
-    render.add_argument("--out", required=True, help="the .wav file to write")
+    render.add_argument("--out", type=nonempty_path, required=True, help="the .wav file to write")
     render.add_argument("--instrument", default="piano", help="GM instrument name or program")
-    render.add_argument("--tempo", type=float, default=None, help="quarter notes per minute")
+    render.add_argument("--tempo", type=finite, default=None, help="quarter notes per minute")
     render.add_argument("--backend", default="auto",
                         choices=["auto", "sampler", "midirenderer", "fluidsynth", "numpy"],
                         help="sampler: fast, mono, no effects (auto's first choice); "

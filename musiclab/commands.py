@@ -6,16 +6,19 @@ They import Keras-backed modules inside their handlers, after ``--backend`` is s
 """
 
 import argparse
+import math
 import os
 from pathlib import Path
 
 import numpy as np
 
 from musiclab.data import encode_melody, load_corpus, load_file
+from musiclab.sound.audio import INLINE_SAMPLE_RATE
 from musiclab.sound.instruments import instrument_program
 from musiclab.vocab import HOLD, NOTE_OFF
 
 BACKENDS = ("tensorflow", "jax")
+MAX_BATCH_SIZE = 4096  # far beyond what any musiclab model trains well with on one device
 
 
 class UsageError(Exception):
@@ -29,15 +32,33 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
+def finite(text):
+    """An argparse type: a finite number (``nan`` and ``inf`` are refused)."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+    return value
+
+
+def nonempty_path(text):
+    """An argparse type: a path that is not empty."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a file or folder, got an empty path")
+    return text
+
+
 def add_training_options(parser, *, batch_size, steps_help="optimisation steps in all"):
     """The options every ``musiclab train MODEL`` command has: ``--steps``, ``--minutes``,
-    ``--out`` (resume by running again), ``--backend``, ``--batch-size``, ``--seed``,
-    ``--smoke``."""
+    ``--out`` (resume by running again), ``--checkpoint-every``, ``--backend``,
+    ``--batch-size``, ``--seed``, ``--smoke``."""
     parser.add_argument("--steps", type=int, required=True, help=steps_help)
-    parser.add_argument("--out", required=True, help="the run's folder (resumes if it has one)")
+    parser.add_argument("--out", type=nonempty_path, required=True,
+                        help="the run's folder (resumes if it has one)")
     parser.add_argument("--batch-size", type=int, default=batch_size)
-    parser.add_argument("--minutes", type=float, default=None,
+    parser.add_argument("--minutes", type=finite, default=None,
                         help="stop after this much training")
+    parser.add_argument("--checkpoint-every", type=int, default=None,
+                        help="steps between checkpoints (a kill loses at most this many)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true", help="a tiny model, for a quick check")
     add_backend_option(parser)
@@ -49,25 +70,52 @@ def add_backend_option(parser):
                         help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
 
 
-def check_training_arguments(arguments):
-    """Check ``--steps``, ``--batch-size`` and ``--minutes``; set the backend.
+def training_options(arguments):
+    """Check the training options and set the backend.
 
     Returns:
-        The time limit in seconds, or ``None``.
+        The keyword arguments of every family's training function: ``batch_size``,
+        ``seed``, ``time_limit`` (seconds or ``None``) and, when given, ``checkpoint_every``.
     """
-    for name in ("steps", "batch_size"):
-        if getattr(arguments, name) < 1:
-            raise UsageError(f"musiclab: --{name.replace('_', '-')} must be at least 1")
+    check_at_least_one(arguments, "steps", "batch_size", "checkpoint_every")
+    if arguments.batch_size > MAX_BATCH_SIZE:
+        raise UsageError(f"musiclab: --batch-size must be at most {MAX_BATCH_SIZE} (a batch "
+                         "that large would not fit in memory)")
     if arguments.minutes is not None and arguments.minutes <= 0:
         raise UsageError("musiclab: --minutes must be positive")
     choose_backend(arguments)
-    return None if arguments.minutes is None else arguments.minutes * 60
+    options = {"batch_size": arguments.batch_size, "seed": arguments.seed,
+               "time_limit": None if arguments.minutes is None else arguments.minutes * 60}
+    if arguments.checkpoint_every is not None:
+        options["checkpoint_every"] = arguments.checkpoint_every
+    return options
+
+
+def check_memory(what, bytes_needed):
+    """Refuse work whose output would take more than half the memory free now.
+
+    Raises:
+        UsageError: one line with the estimate, naming the options ``what`` that set it.
+    """
+    try:
+        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not every system tells
+        return
+    if bytes_needed > free / 2:
+        raise UsageError(f"musiclab: {what} would need about {bytes_needed / 2**30:.1f} GB, "
+                         f"more than half the {free / 2**30:.1f} GB free; ask for less")
 
 
 def choose_backend(arguments):
     """Set ``KERAS_BACKEND`` from ``--backend`` (before Keras is first imported)."""
     if getattr(arguments, "backend", None):
         os.environ["KERAS_BACKEND"] = arguments.backend
+
+
+def audio_bytes_per_step(tempo, steps_per_quarter=4):
+    """Bytes of rendered audio (float32 at the inline rate, one working copy) per 16th-note
+    step at ``tempo`` quarter notes per minute: what writing a WAV costs in memory."""
+    return 2 * 4 * INLINE_SAMPLE_RATE * 60.0 / tempo / steps_per_quarter
 
 
 def check_at_least_one(arguments, *names):
@@ -83,12 +131,14 @@ def check_playback(arguments):
     instrument_program(arguments.instrument)
     if getattr(arguments, "temperature", 0) < 0:
         raise UsageError("musiclab: --temperature must be >= 0")
+    if arguments.tempo <= 0:
+        raise UsageError("musiclab: --tempo must be positive")
 
 
 def add_playback_options(parser):
     """``--instrument`` and ``--tempo`` of the written files."""
     parser.add_argument("--instrument", default="piano")
-    parser.add_argument("--tempo", type=float, default=100.0)
+    parser.add_argument("--tempo", type=finite, default=100.0)
 
 
 def load_input(text):

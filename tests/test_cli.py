@@ -136,3 +136,34 @@ def test_every_training_command_has_the_same_options_and_one_line_errors(capsys)
         status, out, err = run(capsys, "train", name, "--steps", "1", "--out", "x",
                                "--backend", "torch")
         assert status == 2 and len(err.strip().splitlines()) == 1 and "--backend" in err, name
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "vae", "--steps", "5", "--out", "x", "--minutes", "nan"],
+     "argument --minutes: must be a finite number, got nan"),
+    (["train", "gan", "--steps", "5", "--out", ""], "argument --out: must name a file or folder"),
+    (["train", "harmony", "--steps", "5", "--out", "x", "--checkpoint-every", "0"],
+     "--checkpoint-every must be at least 1"),
+    (["train", "classifier", "--steps", "5", "--out", "x", "--batch-size", "100000000"],
+     "--batch-size must be at most 4096"),
+    (["generate", "--out", "x", "--temperature", "inf"],
+     "argument --temperature: must be a finite number, got inf"),
+    (["generate", "--out", "x", "--tempo", "0"], "--tempo must be positive"),
+    (["generate", "--out", "x", "--count", "100000000000"], "--count would need about"),
+    (["sample", "--model", "m", "--out", "x", "--length", "10000000000"],
+     "--count and --length would need about"),
+    (["render", "tune.abc", "--out", ""], "argument --out: must name a file or folder"),
+])
+def test_bad_numbers_empty_paths_and_sizes_get_one_line(capsys, argv, message):
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_checkpoint_every_sets_how_much_a_kill_can_lose(capsys, tmp_path):
+    import json
+
+    status, _, err = run(capsys, "train", "harmony", "--smoke", "--steps", "4",
+                         "--checkpoint-every", "2", "--out", str(tmp_path))
+    assert status == 0, err
+    history = json.loads((tmp_path / "state.json").read_text())["history"]
+    assert [entry["step"] for entry in history] == [2, 4]

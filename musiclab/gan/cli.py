@@ -3,7 +3,7 @@
 Keras-backed modules are imported inside the handler, after ``--backend`` is set.
 """
 
-from musiclab.commands import UsageError, add_training_options, check_training_arguments
+from musiclab.commands import UsageError, add_training_options, training_options
 
 
 def register(commands, train):
@@ -17,7 +17,7 @@ def register(commands, train):
 
 
 def train_command(arguments):
-    time_limit = check_training_arguments(arguments)
+    options = training_options(arguments)
     from musiclab.gan.model import GANConfig  # Keras loads after --backend is set
     from musiclab.gan.run import chorale_phrases, train_gan
 
@@ -28,8 +28,7 @@ def train_command(arguments):
     config = (GANConfig.smoke if arguments.smoke else GANConfig.default)(arguments.tracks)
     print(f"{len(phrases['train'])} training and {len(phrases['valid'])} validation phrases")
     _, state = train_gan(config, phrases["train"], phrases["valid"], steps=arguments.steps,
-                         folder=arguments.out, batch_size=arguments.batch_size,
-                         seed=arguments.seed, time_limit=time_limit)
+                         folder=arguments.out, **options)
     last = state["history"][-1]
     print(f"step {last['step']} on {state['device']}: generated vs validation phrases: "
           f"QN {last['QN_generated']:.2f} / {last['QN_real']:.2f}, UPC {last['UPC_generated']:.2f}"

@@ -3,7 +3,7 @@
 Keras-backed modules are imported inside the handler, after ``--backend`` is set.
 """
 
-from musiclab.commands import add_training_options, check_training_arguments
+from musiclab.commands import add_training_options, training_options
 from musiclab.vocab import VOICES
 
 
@@ -16,7 +16,7 @@ def register(commands, train):
 
 def train_command(arguments):
     """Train melody with harmony on the chorales; print each voice's validation loss."""
-    time_limit = check_training_arguments(arguments)
+    options = training_options(arguments)
     from musiclab.harmony.model import HarmonyConfig  # Keras loads after --backend is set
     from musiclab.harmony.run import chorale_grids, train_harmony
 
@@ -24,8 +24,7 @@ def train_command(arguments):
     grids = chorale_grids(bars=4)
     print(f"{len(grids['train'])} training and {len(grids['valid'])} validation windows")
     _, state = train_harmony(config, grids["train"], grids["valid"], steps=arguments.steps,
-                             folder=arguments.out, batch_size=arguments.batch_size,
-                             seed=arguments.seed, time_limit=time_limit)
+                             folder=arguments.out, **options)
     last = state["history"][-1]
     losses = ", ".join(f"{name} {last[f'valid_{name}_loss']:.3f}" for name in VOICES)
     print(f"step {last['step']} on {state['device']}: validation loss per voice (nats/step): "

@@ -3,7 +3,7 @@
 Keras-backed modules are imported inside the handler, after ``--backend`` is set.
 """
 
-from musiclab.commands import add_training_options, check_training_arguments
+from musiclab.commands import add_training_options, training_options
 from musiclab.data import load_splits
 
 
@@ -17,7 +17,7 @@ def register(commands, train):
 
 def train_command(arguments):
     """Train the style classifier on the bundled corpus; print its validation accuracy."""
-    time_limit = check_training_arguments(arguments)
+    options = training_options(arguments)
     from musiclab.style.classifier import (  # Keras loads after --backend is set
         StyleClassifierConfig,
         labelled_tunes,
@@ -29,9 +29,7 @@ def train_command(arguments):
             for name, part in load_splits("all").items()}
     print(f"{len(data['train'][0])} training and {len(data['valid'][0])} validation tunes")
     _, state = train_style_classifier(config, data["train"], data["valid"],
-                                      steps=arguments.steps, folder=arguments.out,
-                                      batch_size=arguments.batch_size, seed=arguments.seed,
-                                      time_limit=time_limit)
+                                      steps=arguments.steps, folder=arguments.out, **options)
     last = state["history"][-1]
     print(f"step {last['step']} on {state['device']}: validation accuracy (balanced over "
           f"{', '.join(config.regions)}) {last['valid_accuracy']:.3f}; model in {arguments.out}")

@@ -12,13 +12,19 @@ from musiclab.commands import (
     UsageError,
     add_playback_options,
     add_training_options,
+    audio_bytes_per_step,
+    check_memory,
     check_playback,
-    check_training_arguments,
+    finite,
     melody_window,
+    nonempty_path,
+    training_options,
 )
 from musiclab.data import load_splits
 from musiclab.data.splits import style_windows
 from musiclab.export import export_midi, export_wav
+
+MAX_STEPS = 256  # the longest melody of a musiclab VAE: 16 bars of 16th notes
 
 
 def register(commands, train):
@@ -42,8 +48,9 @@ def register(commands, train):
     interpolate.add_argument("--count", type=int, default=7, help="melodies on the path")
     interpolate.set_defaults(run=interpolate_command)
     for command, temperature in ((generate, 0.5), (interpolate, 0.0)):
-        command.add_argument("--out", required=True, help="folder for the MIDI and WAV files")
-        command.add_argument("--temperature", type=float, default=temperature)
+        command.add_argument("--out", type=nonempty_path, required=True,
+                         help="folder for the MIDI and WAV files")
+        command.add_argument("--temperature", type=finite, default=temperature)
         command.add_argument("--seed", type=int, default=0)
         command.add_argument("--model", default=None,
                              help="folder with model.keras (default: the shipped model)")
@@ -53,7 +60,7 @@ def register(commands, train):
 def train_command(arguments):
     if arguments.bars < 1:
         raise UsageError("musiclab: --bars must be at least 1")
-    time_limit = check_training_arguments(arguments)
+    options = training_options(arguments)
     from musiclab.vae.model import MelodyVAEConfig  # Keras loads after --backend is set
     from musiclab.vae.training import train_vae
 
@@ -82,10 +89,8 @@ def train_command(arguments):
                          "to train on")
     print(f"{len(train)} training and {len(valid)} validation windows of {arguments.bars} bars")
     _, state = train_vae(config, train, valid, steps=arguments.steps, folder=arguments.out,
-                         batch_size=arguments.batch_size, seed=arguments.seed,
                          train_styles=None if styles is None else styles["train"],
-                         valid_styles=None if styles is None else styles["valid"],
-                         time_limit=time_limit)
+                         valid_styles=None if styles is None else styles["valid"], **options)
     last = state["history"][-1]
     print(f"step {last['step']} on {state['device']}: validation accuracy "
           f"{last['valid_accuracy']:.3f} (teacher-forced), KL {last['kl_bits']:.1f} bits; "
@@ -94,7 +99,6 @@ def train_command(arguments):
 
 
 def _model(arguments):
-    check_playback(arguments)
     if arguments.model:
         from musiclab.vae.model import load_vae  # Keras loads on first use
 
@@ -118,6 +122,8 @@ def _write_melodies(melodies, arguments, stem):
 def generate_command(arguments):
     if arguments.count < 1:
         raise UsageError("musiclab: --count must be at least 1")
+    check_playback(arguments)
+    check_memory("--count", arguments.count * MAX_STEPS * audio_bytes_per_step(arguments.tempo))
     model = _model(arguments)
     from musiclab.vae.generate import sample  # Keras is loaded by now
 
@@ -129,6 +135,8 @@ def generate_command(arguments):
 def interpolate_command(arguments):
     if arguments.count < 2:
         raise UsageError("musiclab: --count must be at least 2")
+    check_playback(arguments)
+    check_memory("--count", arguments.count * MAX_STEPS * audio_bytes_per_step(arguments.tempo))
     model = _model(arguments)
     from musiclab.vae.generate import interpolate, melody_steps  # Keras is loaded by now
 

@@ -10,15 +10,20 @@ from musiclab.commands import (
     add_backend_option,
     add_playback_options,
     add_training_options,
+    audio_bytes_per_step,
     check_at_least_one,
+    check_memory,
     check_playback,
-    check_training_arguments,
     choose_backend,
+    finite,
     load_input,
+    nonempty_path,
+    training_options,
 )
 from musiclab.data import corpus_pieces, encode_melody, encode_pianoroll
 from musiclab.data.sequences import load_pianoroll_benchmark
 from musiclab.export import export_midi, export_wav
+from musiclab.vocab import KEYS
 
 
 def register(commands, train):
@@ -35,7 +40,7 @@ def register(commands, train):
                               "else melody)")
     wavenet.add_argument("--window", type=int, default=None, help="training crop length in steps")
     wavenet.add_argument("--channels", type=int, default=None)
-    wavenet.add_argument("--dropout", type=float, default=None)
+    wavenet.add_argument("--dropout", type=finite, default=None)
     wavenet.add_argument("--transpose", type=int, default=None,
                          help="random transposition of training crops, up to this many semitones")
     wavenet.add_argument("--styles", action="store_true",
@@ -46,12 +51,13 @@ def register(commands, train):
     sample = commands.add_parser("sample",
                                  help="sample from a trained WaveNet (or continue a tune)")
     sample.add_argument("--model", required=True, help="a WaveNet run folder (model.keras)")
-    sample.add_argument("--out", required=True, help="folder for the MIDI and WAV files")
+    sample.add_argument("--out", type=nonempty_path, required=True,
+                         help="folder for the MIDI and WAV files")
     sample.add_argument("--length", type=int, default=128, help="new steps to generate")
     sample.add_argument("--count", type=int, default=1)
-    sample.add_argument("--temperature", type=float, default=1.0)
+    sample.add_argument("--temperature", type=finite, default=1.0)
     sample.add_argument("--top-k", type=int, default=0, help="0 = off")
-    sample.add_argument("--top-p", type=float, default=1.0, help="1 = off (melody models)")
+    sample.add_argument("--top-p", type=finite, default=1.0, help="1 = off (melody models)")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--primer", default=None, help="a music file or corpus tune id to continue")
     sample.add_argument("--primer-steps", type=int, default=64,
@@ -73,7 +79,7 @@ def train_command(arguments):
     head = arguments.head or ("pianoroll" if arguments.data else "melody")
     if arguments.data and head != "pianoroll":
         raise UsageError("musiclab: --data files are piano rolls; use --head pianoroll")
-    time_limit = check_training_arguments(arguments)
+    options = training_options(arguments)
     from musiclab.wavenet.model import WaveNetConfig  # Keras loads after --backend is set
     from musiclab.wavenet.training import train_wavenet
 
@@ -93,10 +99,9 @@ def train_command(arguments):
     print(f"{len(pieces['train'])} training and {len(pieces['valid'])} validation pieces; "
           f"receptive field {config.receptive_field} steps")
     _, state = train_wavenet(config, pieces["train"], pieces["valid"], steps=arguments.steps,
-                             folder=arguments.out, batch_size=arguments.batch_size,
+                             folder=arguments.out,
                              train_labels=None if labels is None else labels["train"],
-                             valid_labels=None if labels is None else labels["valid"],
-                             seed=arguments.seed, time_limit=time_limit)
+                             valid_labels=None if labels is None else labels["valid"], **options)
     last = state["history"][-1]
     print(f"step {last['step']} on {state['device']}: validation loss {last['valid_loss']:.3f} "
           f"nats per step (best at step {state['best_step']}); model in {arguments.out}")
@@ -108,6 +113,9 @@ def sample_command(arguments):
     check_at_least_one(arguments, "length", "count", "primer_steps")
     if arguments.top_k < 0 or not 0 < arguments.top_p <= 1:
         raise UsageError("musiclab: --top-k must be >= 0 and --top-p in (0, 1]")
+    steps = arguments.length + arguments.primer_steps
+    check_memory("--count and --length", arguments.count * steps * (
+        KEYS * 4 + audio_bytes_per_step(arguments.tempo)))
     choose_backend(arguments)
     from musiclab.nn.config import config_of  # Keras loads after --backend is set
     from musiclab.wavenet.model import load_wavenet
