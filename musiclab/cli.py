@@ -14,6 +14,7 @@ stderr and a non-zero exit.
 """
 
 import importlib
+import json
 import sys
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from musiclab.data import COLLECTIONS, build_corpus, collection_counts, load_cor
 from musiclab.data.bundled import BUNDLED_CORPUS, BUNDLED_DIR, write_bundle
 from musiclab.errors import MusiclabError
 from musiclab.export import export_wav
+from musiclab.files import atomic_write_text
 from musiclab.sound.instruments import instrument_program
 
 # One line per model family: its package's cli module registers its commands.
@@ -46,6 +48,10 @@ def build_parser():
     build.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     build.add_argument("--cache-dir", default=None, help="where builds are cached")
     build.add_argument("--no-cache", action="store_true", help="rebuild and do not cache")
+    build.add_argument("--verbose", action="store_true",
+                       help="name every dropped, changed and ignored file (not only three)")
+    build.add_argument("--report", type=nonempty_path, default=None,
+                       help="also write the whole report to this .json file")
     build.add_argument("--out", type=nonempty_path, default=None,
                        help="also write the corpus to this .npz file")
     build.set_defaults(run=_corpus_build)
@@ -93,9 +99,21 @@ def _corpus_build(arguments):
         if value is not None and value < 1:
             option = "--" + name.replace("_", "-")
             raise UsageError(f"musiclab: {option} must be at least 1, got {value}")
-    corpus, report = build_corpus(arguments.source, steps_per_quarter=arguments.steps_per_quarter,
-                                  min_bars=arguments.min_bars, cache_dir=arguments.cache_dir,
-                                  workers=arguments.workers, use_cache=not arguments.no_cache)
+    if arguments.report and Path(arguments.report).suffix != ".json":
+        raise UsageError(f"musiclab: --report must end in .json, got {arguments.report}")
+    try:
+        corpus, report = build_corpus(
+            arguments.source, steps_per_quarter=arguments.steps_per_quarter,
+            min_bars=arguments.min_bars, cache_dir=arguments.cache_dir,
+            workers=arguments.workers, use_cache=not arguments.no_cache, verbose=False)
+    except MusiclabError as error:  # nothing kept: the report is the message
+        print(str(error), file=sys.stderr)
+        return 1
+    print(report.summary(examples=None if arguments.verbose else 3))
+    if arguments.report:
+        path = Path(arguments.report)
+        atomic_write_text(path, json.dumps(report.to_dict(), indent=1))
+        print(f"wrote {path}")
     if arguments.out:
         path = Path(arguments.out)
         if path.suffix != ".npz":

@@ -11,7 +11,7 @@ class MusicFileError(MusiclabError):
     Args:
         path: the file (or ``file:tune`` id) at fault.
         reason: a short, human-readable reason.
-        kind: the drop-report category: ``"unparseable"`` or ``"empty"``.
+        kind: the drop-report category: ``"unparseable"``, ``"empty"`` or ``"too large"``.
     """
 
     def __init__(self, path, reason, kind="unparseable"):

@@ -6,12 +6,15 @@ cannot be used with a reason, and caches the result in a folder keyed by the
 inputs' contents and the encoding settings, so a second build is a load.
 """
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -19,7 +22,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from musiclab.data import report as reasons
-from musiclab.data.corpus import COLLECTIONS, catalogue
+from musiclab.data.corpus import COLLECTIONS, catalogue, ignored_files
 from musiclab.data.dataset import Corpus
 from musiclab.data.melody import DEFAULT_STEPS_PER_QUARTER, encode_melody, top_voice
 from musiclab.data.parsing import load_tune
@@ -30,6 +33,7 @@ from musiclab.files import atomic_write_text
 
 ENCODING_VERSION = 2
 DEFAULT_MIN_BARS = 2
+TUNE_SECONDS = 10.0  # the longest one tune may take to read and encode in a build
 
 
 @dataclasses.dataclass
@@ -111,19 +115,56 @@ def _key(stream, header_key):
     return f"{found.sharps:+d} sharps"
 
 
-def encode_tune(tune, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, min_bars=DEFAULT_MIN_BARS):
-    """Parse and encode one tune; never raises for bad music.
+class _OutOfTime(BaseException):
+    """Raised by the alarm when a tune's time is up (a BaseException, so that no
+    ``except Exception`` inside music21 can swallow it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds):
+    """Interrupt the block after ``seconds`` with ``_OutOfTime`` (in a main thread, where
+    signals arrive; elsewhere, and for ``None``, the block runs unbounded)."""
+    if not seconds or threading.current_thread() is not threading.main_thread() \
+            or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signal_number, frame):
+        raise _OutOfTime()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def encode_tune(tune, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, min_bars=DEFAULT_MIN_BARS,
+                seconds=TUNE_SECONDS):
+    """Parse and encode one tune; never raises for bad music, and never runs for long.
 
     Args:
         tune: a ``TuneInfo``.
         steps_per_quarter: grid resolution.
         min_bars: tunes with fewer full bars are dropped as too short.
+        seconds: a tune still being read after this long is dropped as too slow
+            (``None``: no limit).
 
     Returns:
         An ``EncodedTune`` whose ``drop`` says why it was left out, if it was.
     """
-
     result = EncodedTune(tune=tune)
+    try:
+        with _time_limit(seconds):
+            _encode_into(result, tune, steps_per_quarter, min_bars)
+    except _OutOfTime:
+        result.drop = (reasons.TOO_SLOW, f"still reading after {seconds:g} s")
+    return result
+
+
+def _encode_into(result, tune, steps_per_quarter, min_bars):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -137,11 +178,11 @@ def encode_tune(tune, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, min_bars=DEFA
             if notes.out_of_range:
                 pitches = ", ".join(map(str, notes.out_of_range))
                 result.drop = (reasons.OUT_OF_RANGE, f"MIDI pitch {pitches} outside 21..108")
-                return result
+                return
             full_bars = len(downbeats) if steps_per_bar else len(tokens) // (4 * steps_per_quarter)
             if full_bars < min_bars:
                 result.drop = (reasons.TOO_SHORT, f"{full_bars} full bars, need {min_bars}")
-                return result
+                return
             if problem:
                 result.flags.append((reasons.UNSUPPORTED_METER,
                                      f"{problem}: kept whole, no bar-aligned windows"))
@@ -161,7 +202,6 @@ def encode_tune(tune, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER, min_bars=DEFA
         result.drop = (error.kind, error.reason)
     except Exception as error:  # a bad tune must never stop the whole build
         result.drop = (reasons.UNPARSEABLE, f"{type(error).__name__}: {str(error)[:160]}")
-    return result
 
 
 def _encode_star(arguments):
@@ -211,13 +251,13 @@ def encode_tunes(tunes, *, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER,
 def _fingerprint(tunes, settings):
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     for path in sorted({tune.path for tune in tunes}):
-        digest.update(path.encode())
+        digest.update(os.fsencode(path))  # the name's own bytes, UTF-8 or not
         try:
             digest.update(hashlib.sha1(Path(path).read_bytes()).digest())
         except OSError:
             digest.update(b"unreadable")
     for tune in tunes:
-        digest.update(tune.id.encode())
+        digest.update(tune.id.encode("utf-8", "backslashreplace"))
     return digest.hexdigest()[:20]
 
 
@@ -256,6 +296,7 @@ def build_corpus(source, *, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER,
     names = names if isinstance(names, (list, tuple)) else [names]
     tunes = [tune for name in names for tune in catalogue(str(name))]
     label = ",".join(str(name) for name in names)
+    ignored = [item for name in names for item in ignored_files(str(name))]
     settings = {"steps_per_quarter": int(steps_per_quarter), "min_bars": int(min_bars),
                 "encoding_version": ENCODING_VERSION}
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
@@ -266,13 +307,14 @@ def build_corpus(source, *, steps_per_quarter=DEFAULT_STEPS_PER_QUARTER,
         if stem.with_suffix(".npz").exists() and stem.with_suffix(".json").exists():
             corpus = Corpus.load(stem.with_suffix(".npz"))
             report = BuildReport.from_dict(json.loads(stem.with_suffix(".json").read_text()))
+            report.ignored = ignored
             if verbose:
                 print(report.summary())
             return corpus, report
     encoded = encode_tunes(tunes, steps_per_quarter=steps_per_quarter, min_bars=min_bars,
                            workers=workers, progress=progress,
                            description=f"building {label}")
-    report = BuildReport(source=label, total=len(tunes))
+    report = BuildReport(source=label, total=len(tunes), ignored=ignored)
     kept = []
     for item in encoded:
         if item.drop:

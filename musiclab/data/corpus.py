@@ -118,18 +118,41 @@ def split_abc(text):
         text: the whole file.
 
     Returns:
-        A list of ``(number, tune_text)``, one per ``X:`` field, in file order.
-        ``number`` is the ``X:`` value, or the 1-based position when it is not a number.
+        A list of ``(number, tune_text)``, one per ``X:`` field, in file order, with
+        distinct numbers: the ``X:`` value when it is a plain number not seen before in the
+        file, else the next number above every one used so far (so an odd ``X:²``, a
+        5,000-digit ``X:`` or a repeated number still gives its tune an id of its own, and
+        such a tune's text carries its new number).
     """
-    tunes = []
+    tunes, used = [], set()
     starts = [match.start() for match in re.finditer(r"(?m)^X:", text)]
     for position, start in enumerate(starts):
         end = starts[position + 1] if position + 1 < len(starts) else len(text)
         chunk = text[start:end].strip() + "\n"
         first = chunk.split("\n", 1)[0][2:].strip()
-        number = int(first) if first.isdigit() else position + 1
+        number = int(first) if re.fullmatch(r"[0-9]{1,9}", first) else None
+        if number is None or number in used:
+            number = max(used, default=0) + 1
+            chunk = f"X:{number}\n" + chunk.split("\n", 1)[1]  # music21 reads the X: field too
+        used.add(number)
         tunes.append((number, chunk))
     return tunes
+
+
+def read_music_text(path):
+    """A text music file's contents: UTF-8, else Latin-1 (every byte is a Latin-1 character,
+    so no tune of an old file is lost to its encoding)."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def printable(name):
+    """A file name as it can be printed and stored: bytes that are not UTF-8 (which Python
+    keeps as lone surrogates) become ``\\xNN`` escapes."""
+    return str(name).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def abc_headers(tune_text):
@@ -266,8 +289,9 @@ def folder_catalogue(folder):
     """List the tunes in a user's folder (or single file) of MIDI, MusicXML and ABC.
 
     Multi-tune ABC files yield one ``TuneInfo`` per tune; a file whose text
-    cannot be read still yields one entry, so that the build reports it.
-    Files with other suffixes are ignored.
+    cannot be read still yields one entry, so that the build reports it. Ids are
+    printable (``printable``) whatever bytes a file name holds; ``path`` keeps the real
+    name. Files with other suffixes are listed by ``ignored_files``.
 
     Args:
         folder: a folder (searched recursively) or one file.
@@ -281,16 +305,25 @@ def folder_catalogue(folder):
     for path in paths:
         if not path.is_file() or path.suffix.lower() not in MUSIC_SUFFIXES:
             continue
-        base = str(path if folder.is_file() else path.relative_to(folder))
+        base = printable(path if folder.is_file() else path.relative_to(folder))
         tunes.extend(_user_tunes(path, base))
     return tunes
+
+
+def ignored_files(source):
+    """The files of a user's folder that a build passes over (no music suffix), printable."""
+    folder = Path(source).expanduser()
+    if source in COLLECTIONS or not folder.is_dir():
+        return []
+    return [printable(path.relative_to(folder)) for path in sorted(folder.rglob("*"))
+            if path.is_file() and path.suffix.lower() not in MUSIC_SUFFIXES]
 
 
 def _user_tunes(path, base):
     if path.suffix.lower() == ".abc":
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = read_music_text(path)
+        except OSError:
             text = ""
         pieces = split_abc(text)
         if len(pieces) > 1:

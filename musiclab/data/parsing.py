@@ -5,14 +5,23 @@ notes) is raised as ``MusicFileError`` whose message starts with the file.
 music21's on-disk pickle cache is never used, so no user data is unpickled.
 """
 
+import io
 import warnings
 import zipfile
 from pathlib import Path
 
-from musiclab.data.corpus import MUSIC_SUFFIXES, split_abc
+import mido  # reads MIDI events fast, without music21's measures
+
+from musiclab.data.corpus import MUSIC_SUFFIXES, read_music_text, split_abc
 from musiclab.errors import MusicFileError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# Bounds on the work one file may cause, checked before music21 parses it; raise one here
+# (e.g. ``parsing.MAX_MIDI_SECONDS = 7200``) to read a larger file, at the cost of time.
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # a .mxl's MusicXML, unzipped
+MAX_ABC_TUNE_CHARS = 4000  # music21's ABC bar-line pass slows with the square of the length
+MAX_MIDI_SECONDS = 3600  # music21 makes measures over the whole span, silence included
+MAX_NOTES = 20_000
 TEXT_FORMATS = {".abc": "abc", ".xml": "musicxml", ".musicxml": "musicxml", ".krn": "humdrum"}
 
 
@@ -35,13 +44,38 @@ def _check_readable(path):
 
 
 def _read_text(path):
-    data = path.read_bytes()
-    if b"\x00" in data[:4096]:
+    if b"\x00" in path.read_bytes()[:4096]:
         raise MusicFileError(path, "binary data where text was expected (corrupt or wrong suffix?)")
+    return read_music_text(path)
+
+
+def _too_much(path, what, amount, limit, name):
+    return MusicFileError(path, f"{what} ({amount:,}; the limit is {limit:,}, "
+                                f"musiclab.data.parsing.{name})", kind="too large")
+
+
+def _check_midi_size(path, data):
+    """Refuse a MIDI file whose span or note count would take music21 too long."""
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+        midi = mido.MidiFile(file=io.BytesIO(data))
+        notes = sum(message.type == "note_on" and message.velocity > 0
+                    for track in midi.tracks for message in track)
+        seconds = midi.length if midi.type != 2 else 0.0
+    except Exception as error:  # mido raises many types for broken files
+        raise MusicFileError(path, f"truncated or corrupt MIDI: {_first_line(error)}") from None
+    if notes > MAX_NOTES:
+        raise _too_much(path, "too many notes", notes, MAX_NOTES, "MAX_NOTES")
+    if seconds > MAX_MIDI_SECONDS:
+        raise _too_much(path, "too long in seconds", round(seconds), MAX_MIDI_SECONDS,
+                        "MAX_MIDI_SECONDS")
+
+
+def _check_unpacked_size(path):
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(item.file_size for item in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise _too_much(path, "unzips to too many bytes", unpacked, MAX_UNPACKED_BYTES,
+                        "MAX_UNPACKED_BYTES")
 
 
 def _parse_data(path, text, music_format, number=None):
@@ -91,10 +125,12 @@ def _parse_binary(path, suffix):
         if not data.startswith(b"MThd"):
             raise MusicFileError(path, "not a MIDI file (no MThd header)")
         _check_midi_chunks(path, data)
+        _check_midi_size(path, data)
         music_format = "midi"
     else:
         if not zipfile.is_zipfile(path):
             raise MusicFileError(path, "not a compressed MusicXML (.mxl) file (not a zip archive)")
+        _check_unpacked_size(path)
         music_format = "musicxml"
     try:
         with warnings.catch_warnings():
@@ -148,6 +184,9 @@ def load_file(path, number=None):
             chosen = dict(tunes).get(number) if number is not None else tunes[0][1]
             if chosen is None:
                 raise MusicFileError(path, f"no tune X:{number} in the file")
+            if len(chosen) > MAX_ABC_TUNE_CHARS:
+                raise _too_much(label, "tune too long in characters", len(chosen),
+                                MAX_ABC_TUNE_CHARS, "MAX_ABC_TUNE_CHARS")
             text = chosen
         stream = _parse_data(label, text, TEXT_FORMATS[suffix])
     else:
