@@ -97,3 +97,27 @@ def test_damaged_or_foreign_files_are_refused_by_name(tmp_path, content, message
         soundfont.SoundFont(path)
     with pytest.raises(soundfont.SoundFontError, match="missing.sf2: cannot read"):
         soundfont.SoundFont(tmp_path / "missing.sf2")
+
+
+def test_rendering_memory_follows_the_output_not_the_notes_sounding_at_once():
+    import tracemalloc
+
+    import pretty_midi
+
+    midi = pretty_midi.PrettyMIDI()
+    piano = pretty_midi.Instrument(program=0)
+    rng = np.random.default_rng(0)
+    for _ in range(3000):  # 3,000 notes at once, 2 s each
+        piano.notes.append(pretty_midi.Note(velocity=int(rng.integers(40, 110)),
+                                            pitch=int(rng.integers(36, 96)), start=0.0, end=2.0))
+    midi.instruments.append(piano)
+    font = soundfont.load_soundfont(audio.default_soundfont())
+    tracemalloc.start()
+    try:
+        sound = font.render(midi)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    held_at_once = 3000 * 2.0 * soundfont.SAMPLE_RATE * 4  # what holding every note costs
+    assert len(sound) >= 2.0 * soundfont.SAMPLE_RATE and np.abs(sound).max() <= 1.0
+    assert peak < soundfont.CACHE_BYTES + 20 * 2**20 < held_at_once / 4

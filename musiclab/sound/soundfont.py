@@ -303,17 +303,23 @@ class SoundFont:
         Returns:
             float32 array ``(frames,)`` in [-1, 1], release tails included.
         """
-        pieces = []
+        # mixed note by note into one buffer: memory follows the output's length, not the
+        # number of notes sounding at once
+        end = max((note.end for track in midi.instruments for note in track.notes), default=0.0)
+        output = np.zeros(int((end + MAX_TAIL_SECONDS) * sample_rate) + 1, dtype=np.float32)
+        used = 0
         for track in midi.instruments:
             bank = 128 if track.is_drum else 0
             for note in track.notes:
                 sound = self.key_sound(bank, track.program, note.pitch, note.velocity,
                                        max(note.end - note.start, 0.0), sample_rate)
-                pieces.append((int(round(note.start * sample_rate)), sound))
-        end = max((start + len(sound) for start, sound in pieces), default=0)
-        output = np.zeros(end, dtype=np.float32)
-        for start, sound in pieces:
-            output[start:start + len(sound)] += sound
+                start = int(round(note.start * sample_rate))
+                stop = start + len(sound)
+                if stop > len(output):
+                    output = np.concatenate([output, np.zeros(stop - len(output), np.float32)])
+                output[start:stop] += sound
+                used = max(used, stop)
+        output = output[:used]
         output *= MASTER_GAIN
         peak = float(np.abs(output).max()) if len(output) else 0.0
         return output / peak if peak > 1.0 else output
