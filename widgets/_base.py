@@ -3,9 +3,13 @@ of music in the three views (audio, piano roll, score)."""
 
 import io
 
+from musiclab.music import duration_seconds
 from musiclab.notation import score_svg
 from musiclab.plotting import plot_pianoroll
 from musiclab.sound.audio import render
+
+MAX_SECONDS = 600  # a widget plays, draws and engraves at most the first ten minutes
+MAX_SCORE_SECONDS = 180  # longer scores take verovio seconds; the roll shows them instead
 
 
 def figure_png(draw, width=9.0, height=2.6):
@@ -29,7 +33,9 @@ def error_html(what, error):
 def show_music(music, *, audio, roll, score, instrument="piano", tempo=None,
                steps_per_quarter=4, draw=None):
     """Render ``music`` into an ``Audio`` widget, its piano roll into an ``Image`` and its
-    score into an ``HTML`` widget.
+    score into an ``HTML`` widget. Long music is cut to its first ``MAX_SECONDS`` (the
+    returned sound's ``cut_at`` says so), and a score is engraved up to
+    ``MAX_SCORE_SECONDS``, so the kernel answers in seconds whatever the file.
 
     Args:
         music: anything ``musiclab.music`` understands (stream, tokens, roll, grid).
@@ -40,9 +46,21 @@ def show_music(music, *, audio, roll, score, instrument="piano", tempo=None,
     Returns:
         The rendered ``musiclab.sound.audio.Audio`` (its ``duration`` in seconds).
     """
-    sound = render(music, instrument=instrument, tempo=tempo, steps_per_quarter=steps_per_quarter)
+    sound = render(music, instrument=instrument, tempo=tempo, steps_per_quarter=steps_per_quarter,
+                   max_seconds=MAX_SECONDS)
     audio.value = sound.inline()
     roll.value = figure_png(draw or (lambda ax: plot_pianoroll(
         music, ax=ax, steps_per_quarter=steps_per_quarter)))
-    score.value = score_svg(music, steps_per_quarter=steps_per_quarter)
+    if duration_seconds(music, tempo, steps_per_quarter) > MAX_SCORE_SECONDS:
+        score.value = (f"<i>no score: the music lasts more than {MAX_SCORE_SECONDS // 60} "
+                       "minutes; export it as MusicXML to read it in a score editor</i>")
+    else:
+        score.value = score_svg(music, steps_per_quarter=steps_per_quarter)
     return sound
+
+
+def length_note(sound):
+    """`` · first 10 of 62 minutes played`` when ``sound`` was cut, else ``""``."""
+    if sound.cut_at is None:
+        return ""
+    return f" · first {sound.duration / 60:.0f} of {sound.cut_at / 60:.0f} minutes played"

@@ -16,7 +16,7 @@ from musiclab.data import encode_melody, encode_pianoroll, load_file
 from musiclab.nn.config import config_of
 from musiclab.nn.sampling import sampler_for
 from musiclab.plotting import plot_pianoroll
-from widgets._base import error_html, show_music
+from widgets._base import error_html, length_note, show_music
 
 MAX_MATCHES = 200
 NO_PRIMER = -1
@@ -173,7 +173,7 @@ class SequenceSampler(ipywidgets.VBox):
                                steps_per_quarter=per_quarter,
                                draw=lambda ax: self._draw(ax, per_quarter))
             self.status.value = (f"{self.primed} primer steps + {self.length.value} new steps · "
-                                 f"{sound.duration:.1f} s")
+                                 f"{sound.duration:.1f} s{length_note(sound)}")
             return self.result
         except Exception as error:  # shown in the widget, never raised into the kernel
             self.status.value = error_html("Could not generate", error)

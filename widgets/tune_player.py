@@ -4,7 +4,7 @@ import ipywidgets
 
 from musiclab.data import load_corpus
 from musiclab.sound.instruments import GM_PROGRAMS
-from widgets._base import show_music
+from widgets._base import length_note, show_music
 
 MAX_MATCHES = 200
 
@@ -96,6 +96,6 @@ class TunePlayer(ipywidgets.VBox):
             info = self.corpus.info(index)
             self._message(f"{info['title']} · {info['collection']} · {info['region']} · "
                           f"key {info['key'] or '?'} · meter {info['meter'] or '?'} · "
-                          f"{audio.duration:.1f} s ({audio.backend})")
+                          f"{audio.duration:.1f} s ({audio.backend}){length_note(audio)}")
         except Exception as error:  # shown to the user instead of killing the callback
             self._message(f"Could not show this tune: {error}", error=True)

@@ -30,10 +30,16 @@ _KINDS = {}
 _CONFIGS = weakref.WeakKeyDictionary()
 
 
-def register(kind):
-    """Class decorator: name a config class's model kind (``config.kind``) for loading."""
+def register(kind, *, sampler=None):
+    """Class decorator: name a config class's model kind (``config.kind``) for loading.
+
+    Args:
+        kind: the kind's name, written into every model file.
+        sampler: for a next-step model, where its ``generate`` function lives
+            (``"package.module:function"``, see ``nn.sampling.sampler_for``).
+    """
     def decorate(cls):
-        cls.kind = kind
+        cls.kind, cls.sampler = kind, sampler
         _KINDS[kind] = cls
         return cls
     return decorate
@@ -46,6 +52,7 @@ class JSONConfig:
     """
 
     kind = None
+    sampler = None
 
     def to_json(self):
         return json.dumps(dataclasses.asdict(self), indent=1)

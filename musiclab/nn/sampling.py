@@ -13,11 +13,13 @@ any new next-step model) picks its next token or piano-roll frame here:
 A draw takes one uniform number per row (per key for a roll) from a NumPy generator,
 so the same seed gives the same notes on any backend.
 
-A family whose model samples step by step registers its ``generate`` function with
-``register_sampler``; ``sampler_for(model)`` finds it from the model's config, which
-is how ``widgets.SequenceSampler`` drives any such model.
+A family whose model samples step by step names its ``generate`` function where it
+registers its config (``@register("wavenet", sampler="musiclab.wavenet.sample:generate")``)
+or calls ``register_sampler``; ``sampler_for(model)`` finds it from the model's config,
+which is how ``widgets.SequenceSampler`` drives any such model.
 """
 
+import importlib
 import weakref
 
 import keras
@@ -173,12 +175,16 @@ def register_sampler(config_class, generate):
 
 
 def sampler_for(model):
-    """The registered ``generate`` function of a next-step model (see ``register_sampler``).
+    """The ``generate`` function of a next-step model: the one given to ``register_sampler``,
+    else the one its config's registration names (imported on first use).
 
     Raises:
         ValueError: when the model's family samples no sequences step by step.
     """
     config = config_of(model)
+    if type(config) not in _SAMPLERS and config.sampler:
+        module, _, name = config.sampler.partition(":")
+        _SAMPLERS[type(config)] = getattr(importlib.import_module(module), name)
     if type(config) not in _SAMPLERS:
         raise ValueError(f"model: a {config.kind} model is not a next-step sequence model")
     return _SAMPLERS[type(config)]

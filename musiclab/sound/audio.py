@@ -37,6 +37,8 @@ class Audio:
         samples: float32 array of shape ``(frames,)`` or ``(frames, channels)`` in [-1, 1].
         sample_rate: frames per second.
         backend: the backend that made it.
+        cut_at: ``None``, or the seconds of the whole piece when only its beginning was
+            rendered (``render(..., max_seconds=)``).
 
     In a notebook an ``Audio`` as the last expression of a cell shows a player.
     """
@@ -45,6 +47,7 @@ class Audio:
         self.samples = np.asarray(samples, dtype=np.float32)
         self.sample_rate = int(sample_rate)
         self.backend = backend
+        self.cut_at = None
 
     @property
     def duration(self):
@@ -242,7 +245,7 @@ def available_backends():
 
 
 def render(music, *, instrument="piano", tempo=None, backend="auto", soundfont=None,
-           steps_per_quarter=4):
+           steps_per_quarter=4, max_seconds=None):
     """Render music to sound through a General MIDI soundfont.
 
     Args:
@@ -252,6 +255,8 @@ def render(music, *, instrument="piano", tempo=None, backend="auto", soundfont=N
         backend: ``"auto"``, ``"sampler"``, ``"midirenderer"``, ``"fluidsynth"`` or ``"numpy"``.
         soundfont: a ``.sf2`` file (default: TimGM6mb from ``pretty_midi``).
         steps_per_quarter: resolution of array inputs.
+        max_seconds: optional: play only the beginning, this long (``Audio.cut_at`` then
+            holds the length of the whole piece).
 
     Returns:
         An ``Audio`` (24 kHz mono from the sampler, 48 kHz stereo from midirenderer).
@@ -263,7 +268,19 @@ def render(music, *, instrument="piano", tempo=None, backend="auto", soundfont=N
         raise ValueError(f"soundfont: no such file {soundfont}")
     midi = to_pretty_midi(music, instrument=instrument, tempo=tempo,
                           steps_per_quarter=steps_per_quarter)
-    seconds = duration_seconds(music, tempo, steps_per_quarter)
+    seconds = whole = duration_seconds(music, tempo, steps_per_quarter)
+    if max_seconds is not None and seconds > max_seconds:
+        seconds = max_seconds
+        for track in midi.instruments:
+            track.notes = [note for note in track.notes if note.start < max_seconds]
+            for note in track.notes:
+                note.end = min(note.end, max_seconds)
+    audio = _render(midi, soundfont, backend, seconds)
+    audio.cut_at = whole if seconds < whole else None
+    return audio
+
+
+def _render(midi, soundfont, backend, seconds):
     order = available_backends() if backend == "auto" else [backend]
     errors = []
     for name in order:

@@ -35,7 +35,7 @@ from musiclab.vocab import KEYS, START_TOKEN, VOCABULARY_SIZE
 HEADS = ("melody", "pianoroll")
 
 
-@register("wavenet")
+@register("wavenet", sampler="musiclab.wavenet.sample:generate")
 @dataclasses.dataclass(frozen=True)
 class WaveNetConfig(JSONConfig):
     """Hyper-parameters of a WaveNet (saved as JSON beside the weights).

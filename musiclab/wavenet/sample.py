@@ -26,10 +26,9 @@ from musiclab.nn.sampling import (
     choose_keys,
     choose_tokens,
     compiled_call,
-    register_sampler,
 )
 from musiclab.vocab import KEYS, START_TOKEN, VOCABULARY_SIZE
-from musiclab.wavenet.model import WaveNetConfig, blocks, receptive_field
+from musiclab.wavenet.model import blocks, receptive_field
 
 _STEP_MODELS = weakref.WeakKeyDictionary()
 
@@ -199,5 +198,3 @@ def _choose(logits, temperature, top_k, top_p, rng, head):
         return choose_tokens(logits, temperature=temperature, rng=rng, top_k=top_k, top_p=top_p)
     return choose_keys(logits, temperature=temperature, rng=rng, top_k=top_k)
 
-
-register_sampler(WaveNetConfig, generate)
