@@ -142,3 +142,22 @@ def test_widgets_play_the_first_ten_minutes_of_long_music_and_say_so():
     assert abs(read_wav(audio.value).duration - MAX_SECONDS) < 1.0
     assert "no score: the music lasts more than 3 minutes" in score.value
     assert length_note(sound) == " · first 10 of 20 minutes played"
+
+
+def test_widgets_work_on_small_corpora_or_say_what_they_need(bundled):
+    from musiclab.vae import pretrained
+    from widgets import LatentExplorer, StyleTransfer
+
+    model = pretrained()
+    small = {"one tune": bundled.subset(np.array([5])),
+             "one meter, 7/8": bundled.select(meter="7/8"),
+             "two tunes": bundled.subset(np.array([1, 2]))}
+    for name, corpus in small.items():
+        explorer = LatentExplorer(model, corpus, debounce=0)
+        explorer.surprise.click()
+        explorer.mix.value = 0.5
+        assert explorer.melody.shape == (32,), name
+        assert read_wav(explorer.audio.value).duration > 1.0, name
+        with pytest.raises(ValueError, match=r"^corpus: (needs tunes of at least two regions|no "
+                                             r"2-bar windows of 4/4)"):
+            StyleTransfer(model, corpus)

@@ -3,6 +3,8 @@ of music in the three views (audio, piano roll, score)."""
 
 import io
 
+import numpy as np
+
 from musiclab.music import duration_seconds
 from musiclab.notation import score_svg
 from musiclab.plotting import plot_pianoroll
@@ -57,6 +59,34 @@ def show_music(music, *, audio, roll, score, instrument="piano", tempo=None,
     else:
         score.value = score_svg(music, steps_per_quarter=steps_per_quarter)
     return sound
+
+
+def melody_windows(corpus, steps):
+    """One melody of ``steps`` tokens per tune: its first bar-aligned window of 16-step bars,
+    else (a tune in 3/4, 7/8, free meter...) its first ``steps`` tokens.
+
+    Returns:
+        ``(tokens (n, steps), tune_index (n,))``, in corpus order.
+
+    Raises:
+        ValueError: in one line, when no tune of the corpus is ``steps`` long.
+    """
+    windows = corpus.windows(bars=max(steps // 16, 1), steps_per_bar=16)
+    tunes, rows = np.unique(windows.tune_index, return_index=True)
+    first_window = dict(zip(tunes.tolist(), rows.tolist(), strict=True))
+    tokens, owners = [], []
+    for tune in range(len(corpus)):
+        if tune in first_window:
+            tokens.append(windows.tokens[first_window[tune]])
+        elif len(corpus.tune_tokens(tune)) >= steps:
+            tokens.append(corpus.tune_tokens(tune)[:steps])
+        else:
+            continue
+        owners.append(tune)
+    if not tokens:
+        raise ValueError(f"corpus: no tune is {steps} steps long ({steps // 16} bars of "
+                         "4/4); add longer tunes")
+    return np.array(tokens, np.int16), np.array(owners, np.int64)
 
 
 def length_note(sound):

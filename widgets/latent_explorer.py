@@ -8,7 +8,7 @@ import numpy as np
 from musiclab.vae import latent
 from musiclab.vae.generate import decode, encode, melody_steps, slerp
 from musiclab.vae.model import style_names
-from widgets._base import error_html, show_music
+from widgets._base import error_html, melody_windows, show_music
 
 COMPONENTS = 3
 OWN_STYLE = "(own)"
@@ -41,10 +41,7 @@ class LatentExplorer(ipywidgets.VBox):
     def __init__(self, model, corpus, tempo=100, instrument="piano", debounce=0.15, seed=0):
         self.model, self.corpus = model, corpus
         self.tempo, self.instrument, self.debounce, self.seed = tempo, instrument, debounce, seed
-        steps = melody_steps(model)
-        windows = corpus.windows(bars=steps // 16, steps_per_bar=16)
-        first = np.unique(windows.tune_index, return_index=True)[1]
-        self.tokens, self.tune_index = windows.tokens[first], windows.tune_index[first]
+        self.tokens, self.tune_index = melody_windows(corpus, melody_steps(model))
         regions = corpus.metadata["region"][self.tune_index]
         self.style_names = style_names(model)
         self.tune_styles = None
@@ -55,7 +52,12 @@ class LatentExplorer(ipywidgets.VBox):
                 if str(region) in self.style_names:
                     self.tune_styles[row] = np.eye(width)[self.style_names.index(str(region))]
         self.codes = encode(model, self.tokens, style=self.tune_styles)
-        self.centre, self.axes, self.spreads = latent.principal_directions(self.codes, COMPONENTS)
+        if len(self.codes) >= 2:
+            self.centre, self.axes, self.spreads = latent.principal_directions(self.codes,
+                                                                               COMPONENTS)
+        else:  # one tune: no directions to move along, the rest still works
+            self.centre, self.axes = self.codes[0], np.zeros((0, self.codes.shape[1]), np.float32)
+            self.spreads = np.zeros(0, np.float32)
         self.vectors = latent.attribute_vectors(self.codes, self.tokens)
         labels = latent.label_vectors(self.codes, regions)
         self.vectors.update(labels)

@@ -43,6 +43,9 @@ class StyleTransfer(ipywidgets.VBox):
         self.original = self.moved = None
         steps = melody_steps(model)
         windows = corpus.windows(bars=steps // 16, steps_per_bar=16)
+        if not len(windows.tokens):
+            raise ValueError(f"corpus: no {steps // 16}-bar windows of 4/4 to move; give it "
+                             "tunes in 4/4 or 2/2")
         all_regions = corpus.metadata["region"][windows.tune_index].astype(str)
         self.styles = style_names(model)
         if self.styles:

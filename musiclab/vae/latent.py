@@ -84,8 +84,9 @@ def attribute_vectors(latent, tokens, quantile=0.25):
         values = measure(tokens)
         low, high = np.quantile(values, [quantile, 1 - quantile])
         ends = (values <= low) | (values >= high)
-        if ends.sum() >= 2 and (values[ends] >= high).any() and (values[ends] <= low).any():
-            vectors[name] = attribute_vector(latent[ends], values[ends] >= high)
+        has_attribute = values[ends] >= high
+        if has_attribute.any() and not has_attribute.all():  # both ends hold melodies
+            vectors[name] = attribute_vector(latent[ends], has_attribute)
     return vectors
 
 
