@@ -98,7 +98,12 @@ def train_command(arguments):
     return 0
 
 
-def _model(arguments):
+def _model(arguments, least_count):
+    """Check the melody commands' options, then load the model they play."""
+    if arguments.count < least_count:
+        raise UsageError(f"musiclab: --count must be at least {least_count}")
+    check_playback(arguments)
+    check_memory("--count", arguments.count * MAX_STEPS * audio_bytes_per_step(arguments.tempo))
     if arguments.model:
         from musiclab.vae.model import load_vae  # Keras loads on first use
 
@@ -120,11 +125,7 @@ def _write_melodies(melodies, arguments, stem):
 
 
 def generate_command(arguments):
-    if arguments.count < 1:
-        raise UsageError("musiclab: --count must be at least 1")
-    check_playback(arguments)
-    check_memory("--count", arguments.count * MAX_STEPS * audio_bytes_per_step(arguments.tempo))
-    model = _model(arguments)
+    model = _model(arguments, 1)
     from musiclab.vae.generate import sample  # Keras is loaded by now
 
     melodies = sample(model, arguments.count, temperature=arguments.temperature,
@@ -133,11 +134,7 @@ def generate_command(arguments):
 
 
 def interpolate_command(arguments):
-    if arguments.count < 2:
-        raise UsageError("musiclab: --count must be at least 2")
-    check_playback(arguments)
-    check_memory("--count", arguments.count * MAX_STEPS * audio_bytes_per_step(arguments.tempo))
-    model = _model(arguments)
+    model = _model(arguments, 2)
     from musiclab.vae.generate import interpolate, melody_steps  # Keras is loaded by now
 
     steps = melody_steps(model)
