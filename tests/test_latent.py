@@ -105,3 +105,39 @@ def test_latent_explorer_offers_region_sliders(small_model, bundled):
     explorer.attributes["irish"].value = 1.0
     np.testing.assert_allclose(explorer.current_code() - before, explorer.vectors["irish"],
                                atol=1e-5)
+
+
+def test_overlapping_slider_changes_end_with_the_final_values(small_model, bundled,
+                                                              monkeypatch):
+    """An update that started on an older value and finishes last must not win."""
+    import threading
+    import time
+
+    import widgets.latent_explorer as module
+
+    explorer = module.LatentExplorer(small_model, bundled.select(collection="ryan").subset(
+        np.arange(20)), debounce=0)
+    slow_once = threading.Event()
+
+    decoded = []
+
+    def decode(model, code, **options):
+        if not slow_once.is_set():  # the first update after this point is the slow one
+            slow_once.set()
+            time.sleep(0.5)
+        decoded.append(code.copy())
+        return module_decode(model, code, **options)
+
+    module_decode = module.decode
+    monkeypatch.setattr(module, "decode", decode)
+    older = threading.Thread(target=setattr, args=(explorer.mix, "value", 0.2))
+    older.start()
+    time.sleep(0.1)
+    explorer.mix.value = 0.9  # the final value, while the older update still runs
+    older.join()
+    assert explorer.mix.value == 0.9 and len(decoded) == 2
+    # the melody shown is the one decoded last, and that one is the final value's code
+    np.testing.assert_allclose(decoded[-1][0], explorer.current_code(), atol=1e-6)
+    final = module_decode(small_model, explorer.current_code()[None],
+                          temperature=explorer.temperature.value, seed=explorer.seed)[0]
+    np.testing.assert_array_equal(explorer.melody, final)

@@ -63,7 +63,7 @@ class LatentExplorer(ipywidgets.VBox):
         self.vectors.update(labels)
         steerable = list(self.style_names) or sorted(labels)
         self.melody = None
-        self._timer = None
+        self._timer, self._lock = None, threading.Lock()
         titles = [(f"{corpus.metadata['title'][i] or corpus.metadata['id'][i]}", k)
                   for k, i in enumerate(self.tune_index)]
         self._all_options = titles
@@ -151,7 +151,15 @@ class LatentExplorer(ipywidgets.VBox):
         return ((1.0 - strength) * own + strength * target).astype(np.float32)
 
     def update(self):
-        """Decode the current code, then show and play it; errors appear in the widget."""
+        """Decode the current code, then show and play it; errors appear in the widget.
+
+        Updates run one at a time and each reads the controls when it starts, so however
+        debounce timers overlap, the last one shows the controls' final values.
+        """
+        with self._lock:
+            self._update()
+
+    def _update(self):
         try:
             style = self.current_style()
             self.melody = decode(self.model, self.current_code()[None],
