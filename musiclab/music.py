@@ -11,8 +11,9 @@ Functions that show, play or export music accept any of:
 import numpy as np
 
 from musiclab.data.melody import VOCABULARY_SIZE, decode_melody, tokens_to_notes
-from musiclab.data.pianoroll import KEYS, decode_pianoroll, pianoroll_to_events
+from musiclab.data.pianoroll import KEYS, chord_voices, decode_pianoroll, pianoroll_to_events
 from musiclab.data.satb import decode_satb
+from musiclab.vocab import VOICES
 
 DEFAULT_TEMPO = 120.0
 
@@ -62,20 +63,31 @@ def voices(music, steps_per_quarter=4):
         A list (one entry per part/voice) of lists of ``(onset, duration, pitch)``,
         onsets and durations in quarter notes.
     """
+    return [notes for _, notes in named_voices(music, steps_per_quarter)]
+
+
+def named_voices(music, steps_per_quarter=4):
+    """``(name, notes)`` of each voice: as ``voices``, with the SATB voice names of a grid,
+    a stream's part names, and a piano roll shared out as ``chord_voices`` ("voice 1"...,
+    so that a MIDI file keeps notes that start together but end apart)."""
     kind = kind_of(music)
     scale = 1.0 / steps_per_quarter
     if kind == "melody":
         if np.asarray(music).size and np.asarray(music).max() >= VOCABULARY_SIZE:
             raise ValueError(f"music: melody tokens must be < {VOCABULARY_SIZE}")
-        columns = [tokens_to_notes(music)]
+        columns = [("", tokens_to_notes(music))]
     elif kind == "satb":
-        columns = [tokens_to_notes(column) for column in np.asarray(music).T]
+        columns = [(name.capitalize(), tokens_to_notes(column))
+                   for name, column in zip(VOICES, np.asarray(music).T, strict=True)]
     elif kind == "pianoroll":
-        columns = [pianoroll_to_events(music)]
+        split = chord_voices(pianoroll_to_events(music)) or [[]]
+        columns = [(f"voice {number}" if len(split) > 1 else "",
+                    [(on, off, pitch) for on, off, pitches in voice for pitch in pitches])
+                   for number, voice in enumerate(split, start=1)]
     else:
         return _stream_voices(music)
-    return [[(on * scale, (off - on) * scale, pitch) for on, off, pitch in column]
-            for column in columns]
+    return [(name, [(on * scale, (off - on) * scale, pitch) for on, off, pitch in column])
+            for name, column in columns]
 
 
 def _stream_voices(stream):
@@ -91,7 +103,7 @@ def _stream_voices(stream):
             for pitch in element.pitches:
                 notes.append((offset, length, int(pitch.midi)))
         if notes:
-            result.append(sorted(notes))
+            result.append((str(getattr(part, "partName", "") or ""), sorted(notes)))
     return result
 
 

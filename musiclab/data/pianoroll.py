@@ -66,6 +66,32 @@ def pianoroll_to_events(roll):
     return events
 
 
+def chord_voices(events):
+    """Share note events out into voices that a score, a MIDI track and a MusicXML part can
+    each hold exactly: within a voice, notes that start together end together (a chord) and
+    chords do not overlap. Greedy: each chord goes to the first voice free at its onset.
+
+    Args:
+        events: ``(onset_step, end_step, pitch)`` tuples.
+
+    Returns:
+        A list of voices, each a list of ``(onset_step, end_step, pitches)`` chords by onset.
+    """
+    chords = {}
+    for onset, stop, pitch in events:
+        chords.setdefault((onset, stop), []).append(pitch)
+    voices, ends = [], []
+    for (onset, stop), pitches in sorted(chords.items()):
+        free = next((index for index, end in enumerate(ends) if end <= onset), None)
+        if free is None:
+            free = len(voices)
+            voices.append([])
+            ends.append(0)
+        voices[free].append((onset, stop, sorted(pitches)))
+        ends[free] = stop
+    return voices
+
+
 def validate_pianoroll(roll, name="roll"):
     """Check that ``roll`` has shape ``(steps, 88)``; return it as bool.
 
@@ -79,29 +105,42 @@ def validate_pianoroll(roll, name="roll"):
 
 
 def decode_pianoroll(roll, steps_per_quarter=4, program=0):
-    """Decode a piano roll to a music21 ``Part`` (chords where notes start together).
+    """Decode a piano roll to music21: a ``Part`` of notes and chords, or, when notes that
+    start together end apart, a ``Score`` of such parts (``chord_voices``), so the music
+    goes through MIDI and MusicXML files unchanged.
 
     Args:
         roll: array of shape ``(steps, 88)``.
         steps_per_quarter: steps per quarter note used when encoding.
-        program: General MIDI program stored on the part's instrument.
+        program: General MIDI program stored on each part's instrument.
 
     Returns:
-        A ``music21.stream.Part``.
+        A ``music21.stream.Part``, or a ``music21.stream.Score`` of parts "voice 1", ...
     """
-    import music21
+    import music21  # slow to import: loaded when music is decoded
 
-    events = pianoroll_to_events(roll)
-    part = music21.stream.Part()
-    instrument = music21.instrument.instrumentFromMidiProgram(int(program))
-    part.insert(0, instrument)
-    for onset, stop, pitch in events:
-        part.insert(onset / steps_per_quarter,
-                    make_note(pitch, (stop - onset) / steps_per_quarter))
     steps = np.asarray(roll).shape[0]
-    if steps and (not events or max(stop for _, stop, _ in events) < steps):
-        end = max((stop for _, stop, _ in events), default=0)
-        rest = music21.note.Rest()
-        rest.quarterLength = (steps - end) / steps_per_quarter
-        part.insert(end / steps_per_quarter, rest)
-    return part
+    voices = chord_voices(pianoroll_to_events(roll)) or [[]]
+    parts = []
+    for number, voice in enumerate(voices, start=1):
+        part = music21.stream.Part()
+        part.insert(0, music21.instrument.instrumentFromMidiProgram(int(program)))
+        for onset, stop, pitches in voice:
+            length = (stop - onset) / steps_per_quarter
+            sound = make_note(pitches[0], length) if len(pitches) == 1 else \
+                music21.chord.Chord([make_note(pitch, length) for pitch in pitches])
+            part.insert(onset / steps_per_quarter, sound)
+        end = max((stop for _, stop, _ in voice), default=0)
+        if end < steps:  # an explicit rest to the roll's end
+            rest = music21.note.Rest()
+            rest.quarterLength = (steps - end) / steps_per_quarter
+            part.insert(end / steps_per_quarter, rest)
+        if len(voices) > 1:
+            part.partName = part.id = f"voice {number}"
+        parts.append(part)
+    if len(parts) == 1:
+        return parts[0]
+    score = music21.stream.Score()
+    for part in parts:
+        score.insert(0, part)
+    return score

@@ -8,7 +8,7 @@ repetitions and rests. Round trips are exact for canonical tokens.
 import numpy as np
 
 from musiclab.data.melody import decode_melody, encode_melody, mean_pitch, validate_tokens
-from musiclab.vocab import VOICES
+from musiclab.vocab import HOLD, NOTE_OFF, VOICES
 
 _ALIASES = {
     "soprano": ("soprano", "sopran", "s."),
@@ -22,10 +22,11 @@ def satb_parts(score):
     """Find the soprano, alto, tenor and bass parts of a score.
 
     Parts are matched by name; a score of exactly four unnamed parts is read
-    top to bottom.
+    top to bottom. When every part is named for a voice and a voice is missing (it rests
+    throughout, and a MIDI file keeps no empty track), that voice is ``None``.
 
     Returns:
-        A list of four parts.
+        A list of four parts (or ``None`` for a resting voice).
 
     Raises:
         ValueError: when four voices cannot be identified.
@@ -38,8 +39,8 @@ def satb_parts(score):
             if voice not in found and named:
                 found[voice] = part
                 break
-    if len(found) == 4:
-        return [found[voice] for voice in VOICES]
+    if len(found) == 4 or (found and len(found) == len(score.parts)):
+        return [found.get(voice) for voice in VOICES]
     parts = [part for part in score.parts if part.recurse().notes.first()]
     if len(parts) == 4:
         return sorted(parts, key=mean_pitch, reverse=True)
@@ -47,19 +48,25 @@ def satb_parts(score):
     raise ValueError(f"score: cannot identify four SATB voices among parts {names}")
 
 
-def encode_satb(score, steps_per_quarter=4):
+def encode_satb(score, steps_per_quarter=4, total_steps=None):
     """Encode a four-voice score as a ``(steps, 4)`` grid of melody tokens.
 
     Args:
         score: a music21 ``Score`` with soprano, alto, tenor and bass parts.
         steps_per_quarter: steps per quarter note.
+        total_steps: pad or cut to this many steps (default: the score's end; a MIDI file
+            keeps no silence after its last note, so give the length to keep one).
 
     Returns:
         An int16 array of shape ``(steps, 4)``, voices in S, A, T, B order.
     """
     parts = satb_parts(score)
-    steps = round(float(score.highestTime) * steps_per_quarter)
-    columns = [encode_melody(part, steps_per_quarter, total_steps=steps)[0] for part in parts]
+    steps = round(float(score.highestTime) * steps_per_quarter) if total_steps is None \
+        else int(total_steps)
+    resting = np.full(steps, HOLD, np.int16)
+    resting[:1] = NOTE_OFF
+    columns = [resting if part is None else
+               encode_melody(part, steps_per_quarter, total_steps=steps)[0] for part in parts]
     return np.stack(columns, axis=1)
 
 

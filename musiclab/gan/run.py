@@ -219,6 +219,13 @@ def to_score(roll, steps_per_quarter=4):
     score = music21.stream.Score()
     for track in range(roll.shape[2]):
         part = decode_pianoroll(roll[:, :, track], steps_per_quarter)
+        if isinstance(part, music21.stream.Score):  # chords that overlap: one part per track
+            part, *others = part.parts  # all the same, so that each track keeps its instrument
+            for other in others:
+                for element in list(other.notes):
+                    offset = element.getOffsetBySite(other)
+                    other.remove(element)  # an element lives in one stream at a time
+                    part.insert(offset, element)
         part.partName = VOICES[track] if roll.shape[2] == 4 else f"track {track + 1}"
         score.insert(0, part)
     return score

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from musiclab.music import duration_seconds, tempo_of, voices
+from musiclab.music import duration_seconds, named_voices, tempo_of
 from musiclab.sound.instruments import instrument_program
 from musiclab.sound.soundfont import SAMPLE_RATE, load_soundfont
 
@@ -153,13 +153,13 @@ def to_pretty_midi(music, *, instrument="piano", tempo=None, steps_per_quarter=4
     if not 10 <= tempo <= 400:
         raise ValueError(f"tempo: must be 10..400 quarter notes per minute, got {tempo}")
     seconds = 60.0 / tempo
-    parts = voices(music, steps_per_quarter)
+    parts = named_voices(music, steps_per_quarter)
     instruments = instrument if isinstance(instrument, (list, tuple)) else [instrument] * len(parts)
     if len(instruments) < len(parts):
         raise ValueError(f"instrument: {len(instruments)} given for {len(parts)} voices")
     midi = pretty_midi.PrettyMIDI(initial_tempo=tempo)
-    for notes, name in zip(parts, instruments):
-        track = pretty_midi.Instrument(program=instrument_program(name))
+    for (voice, notes), name in zip(parts, instruments):
+        track = pretty_midi.Instrument(program=instrument_program(name), name=voice)
         for onset, length, pitch in notes:
             if 0 <= pitch <= 127:
                 track.notes.append(pretty_midi.Note(int(velocity), int(pitch), onset * seconds,
