@@ -43,8 +43,9 @@ def test_a_piano_roll_comes_back_from_a_file_unchanged(writer, roll):
 
 @st.composite
 def grids(draw):
-    """SATB grids of 2 bars whose voices cross, rest, or rest throughout (not all four)."""
-    steps, columns = 32, []
+    """SATB grids of 8 to 40 steps (whole bars of 4/4 or not) whose voices cross, rest, or
+    rest throughout (not all four)."""
+    steps, columns = draw(st.integers(8, 40)), []
     silent = draw(st.sampled_from([None, 1, 2]))
     for voice in range(4):
         column = np.full(steps, HOLD, np.int16)
