@@ -136,3 +136,38 @@ def test_the_nan_message_says_what_was_kept(tmp_path):
         _run(tmp_path / "later", 4, losses=[1.0, 1.0, float("nan")])
     assert json.loads(read_extra(tmp_path / "later" / "model.keras",
                                  "state.json"))["steps_done"] == 2
+
+
+def test_a_run_killed_at_any_moment_resumes_from_a_whole_checkpoint(tmp_path):
+    """Kill training (SIGKILL) at three moments; every time the checkpoint loads, its state
+    is its own step's, and running again resumes from it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "run"
+    def command(steps):
+        return [sys.executable, "-m", "musiclab", "train", "harmony", "--smoke", "--steps",
+                str(steps), "--checkpoint-every", "3", "--out", str(folder)]
+
+    for delay in (0.3, 0.9, 1.7):
+        process = subprocess.Popen(command(400), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        while not (folder / "model.keras").exists() and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(delay)  # somewhere in a chunk, a validation or a write
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        state = json.loads(read_extra(folder / "model.keras", "state.json"))
+        assert state["history"][-1]["step"] == state["steps_done"] > 0
+        assert not list(folder.glob("*.keras.*"))  # no half-written model file under its name
+    finished = subprocess.run(command(state["steps_done"] + 6), capture_output=True, text=True,
+                              timeout=300)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    resumed = json.loads(read_extra(folder / "model.keras", "state.json"))
+    steps = [entry["step"] for entry in resumed["history"]]
+    assert steps == sorted(steps) and steps[:len(state["history"])] == \
+        [entry["step"] for entry in state["history"]]
+    assert not list(folder.glob(".*.tmp"))
