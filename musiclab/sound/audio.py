@@ -28,6 +28,7 @@ from musiclab.sound.soundfont import SAMPLE_RATE, load_soundfont
 
 BACKENDS = ("sampler", "midirenderer", "fluidsynth", "numpy")
 INLINE_SAMPLE_RATE = 24000
+WAV_BLOCK = 2**20  # frames converted to 16 bits at a time
 
 
 class Audio:
@@ -83,15 +84,17 @@ class Audio:
         return Audio(samples, sample_rate, self.backend)
 
     def to_wav_bytes(self):
-        """16-bit PCM WAV file contents."""
-        pcm = (np.clip(self.samples, -1, 1) * 32767).astype("<i2")
-        channels = 1 if pcm.ndim == 1 else pcm.shape[1]
+        """16-bit PCM WAV file contents (converted a block at a time, so a long sound needs
+        little memory besides the file itself)."""
+        channels = 1 if self.samples.ndim == 1 else self.samples.shape[1]
         buffer = io.BytesIO()
         with wave.open(buffer, "wb") as writer:
             writer.setnchannels(channels)
             writer.setsampwidth(2)
             writer.setframerate(self.sample_rate)
-            writer.writeframes(pcm.tobytes())
+            for start in range(0, len(self.samples), WAV_BLOCK):
+                block = np.clip(self.samples[start:start + WAV_BLOCK], -1, 1) * 32767
+                writer.writeframes(block.astype("<i2").tobytes())
         return buffer.getvalue()
 
     def inline(self, sample_rate=INLINE_SAMPLE_RATE):
