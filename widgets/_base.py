@@ -76,13 +76,11 @@ def melody_windows(corpus, steps):
     first_window = dict(zip(tunes.tolist(), rows.tolist(), strict=True))
     tokens, owners = [], []
     for tune in range(len(corpus)):
-        if tune in first_window:
-            tokens.append(windows.tokens[first_window[tune]])
-        elif len(corpus.tune_tokens(tune)) >= steps:
-            tokens.append(corpus.tune_tokens(tune)[:steps])
-        else:
-            continue
-        owners.append(tune)
+        melody = windows.tokens[first_window[tune]] if tune in first_window else \
+            corpus.tune_tokens(tune)[:steps]
+        if len(melody) == steps:
+            tokens.append(melody)
+            owners.append(tune)
     if not tokens:
         raise ValueError(f"corpus: no tune is {steps} steps long ({steps // 16} bars of "
                          "4/4); add longer tunes")
