@@ -5,7 +5,8 @@ one ``register`` line per model family.
     musiclab corpus build PATH_OR_NAME [--workers N] [--cache-dir DIR]
     musiclab render INPUT --out FILE.wav [--instrument NAME] [--tempo BPM]
     musiclab train MODEL --steps N --out DIR [--minutes M] [--batch-size B] [--backend jax]
-    musiclab generate | interpolate | sample ...      (see each family's cli module)
+    musiclab sample --model DIR --out DIR [--length N] [--primer FILE] [--style NAME] ...
+    musiclab generate | interpolate ...               (see each family's cli module)
 
 Every family's ``cli`` module has ``register(commands, train)``: it adds its subcommands
 (``train MODEL`` under ``train``, others under ``commands``), each with a handler set
@@ -14,12 +15,26 @@ stderr and a non-zero exit.
 """
 
 import importlib
+import importlib.util
 import json
 import sys
 from pathlib import Path
 
 from musiclab import __version__
-from musiclab.commands import Parser, UsageError, finite, load_input, nonempty_path
+from musiclab.commands import (
+    Parser,
+    UsageError,
+    add_backend_option,
+    add_playback_options,
+    audio_bytes_per_step,
+    check_at_least_one,
+    check_memory,
+    check_playback,
+    choose_backend,
+    finite,
+    load_input,
+    nonempty_path,
+)
 from musiclab.data import COLLECTIONS, build_corpus, collection_counts, load_corpus
 from musiclab.data.bundled import BUNDLED_CORPUS, BUNDLED_DIR, write_bundle
 from musiclab.errors import MusiclabError
@@ -28,7 +43,7 @@ from musiclab.files import atomic_write_text
 from musiclab.sound.instruments import instrument_program
 
 # One line per model family: its package's cli module registers its commands.
-FAMILIES = ("vae", "wavenet", "gan", "style", "harmony")
+FAMILIES = ("vae", "wavenet", "gan", "style", "harmony", "transformer")
 
 
 def build_parser():
@@ -69,6 +84,26 @@ def build_parser():
                         help="sampler: fast, mono, no effects (auto's first choice); "
                              "midirenderer: stereo with chorus and reverb")
     render.set_defaults(run=_render)
+
+    sample = commands.add_parser("sample", help="sample from any next-step sequence model "
+                                                "(WaveNet, Transformer), or continue a tune")
+    sample.add_argument("--model", required=True,
+                        help="a run folder (its model.keras) or a .keras file")
+    sample.add_argument("--out", type=nonempty_path, required=True,
+                        help="folder for the MIDI and WAV files")
+    sample.add_argument("--length", type=int, default=128, help="new steps (tokens) to generate")
+    sample.add_argument("--count", type=int, default=1)
+    sample.add_argument("--temperature", type=finite, default=1.0)
+    sample.add_argument("--top-k", type=int, default=0, help="0 = off")
+    sample.add_argument("--top-p", type=finite, default=1.0, help="1 = off (token models)")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--primer", default=None, help="a music file or corpus tune id to continue")
+    sample.add_argument("--primer-steps", type=int, default=64,
+                        help="steps (tokens) of the primer to keep before continuing")
+    sample.add_argument("--style", default=None, help="style name, for a conditioned model")
+    add_playback_options(sample)
+    add_backend_option(sample)
+    sample.set_defaults(run=_sample)
 
     train = commands.add_parser("train", help="train a model")
     train_commands = train.add_subparsers(dest="model", required=True, parser_class=Parser)
@@ -139,6 +174,101 @@ def _render(arguments):
                       backend=arguments.backend)
     print(f"wrote {path}")
     return 0
+
+
+def _sample(arguments):
+    check_playback(arguments)
+    check_at_least_one(arguments, "length", "count", "primer_steps")
+    if arguments.top_k < 0 or not 0 < arguments.top_p <= 1:
+        raise UsageError("musiclab: --top-k must be >= 0 and --top-p in (0, 1]")
+    steps = arguments.length + arguments.primer_steps
+    check_memory("--count and --length", arguments.count * steps * (
+        88 * 4 + audio_bytes_per_step(arguments.tempo)))
+    choose_backend(arguments)
+    for family in FAMILIES:  # a family's model module registers its kinds of model
+        if importlib.util.find_spec(f"musiclab.{family}.model") is not None:
+            importlib.import_module(f"musiclab.{family}.model")
+    from musiclab.nn.config import (  # Keras loads after --backend is set
+        config_of,
+        load_any,
+        model_kind,
+        registered_kinds,
+    )
+    from musiclab.nn.sampling import sampler_for
+
+    path = Path(arguments.model)
+    path = path / "model.keras" if path.is_dir() else path
+    kind = model_kind(path)
+    if kind is not None and kind not in registered_kinds():
+        raise UsageError(f"musiclab: --model: a {kind} model samples no sequences step by step "
+                         "(try its family's own command)")
+    model = load_any(path)
+    config = config_of(model)
+    try:
+        generate = sampler_for(model)
+    except ValueError:
+        raise UsageError(f"musiclab: --model: a {config.kind} model samples no sequences "
+                         "step by step (try its family's own command)") from None
+    style = None
+    if arguments.style is not None:
+        if arguments.style not in config.styles:
+            known = ", ".join(config.styles) or "none: the model is not conditioned"
+            raise UsageError(f"musiclab: --style: unknown style {arguments.style!r} "
+                             f"(known: {known})")
+        style = config.styles.index(arguments.style)
+    elif config.styles:
+        style = 0
+    primer = None
+    if arguments.primer:
+        primer = _primer(arguments.primer, config)[:arguments.primer_steps]
+    sequences = generate(model, length=arguments.length, temperature=arguments.temperature,
+                         top_k=arguments.top_k, top_p=arguments.top_p, seed=arguments.seed,
+                         primer=primer, style=style, count=arguments.count)
+    name = config.kind
+    for number, sequence in enumerate(sequences, start=1):
+        path = _write_sample(sequence, config, arguments, f"{name}_{number}")
+    print(f"wrote {len(sequences)} sequences of {sequences.shape[1]} steps to {arguments.out} "
+          f"(last: {path.name}; temperature {arguments.temperature}, seed {arguments.seed})")
+    return 0
+
+
+def _primer(text, config):
+    """A primer in the model's own tokens (melody, piano roll, SATB or REMI)."""
+    from musiclab.data import encode_melody, encode_pianoroll
+    from musiclab.data.satb import encode_satb
+
+    if config.head == "remi":
+        from musiclab.transformer.tokens import remi_encode, remi_tokenizer
+
+        return remi_encode(remi_tokenizer(config.tokenizer), text)
+    music = load_input(text)
+    if config.head == "melody":
+        return encode_melody(music)[0]
+    if config.head == "satb":
+        from musiclab.transformer.tokens import grid_to_satb_tokens
+
+        return grid_to_satb_tokens(encode_satb(music, config.steps_per_quarter))
+    return encode_pianoroll(music, config.steps_per_quarter)
+
+
+def _write_sample(sequence, config, arguments, name):
+    """Write one sample's MIDI and WAV files; returns the WAV's path."""
+    from musiclab.export import export_midi
+
+    options = {"instrument": arguments.instrument, "tempo": arguments.tempo,
+               "steps_per_quarter": config.steps_per_quarter}
+    if config.head == "remi":
+        from musiclab.transformer.tokens import remi_decode, remi_tokenizer
+
+        midi = remi_decode(remi_tokenizer(config.tokenizer), sequence, arguments.out, name)
+        return export_wav(load_input(str(midi)), arguments.out, name,
+                          instrument=arguments.instrument, tempo=arguments.tempo)
+    if config.head == "satb":
+        from musiclab.transformer.tokens import satb_tokens_to_grid
+
+        sequence = satb_tokens_to_grid(sequence)
+    export_midi(sequence, arguments.out, name, **options)
+    return export_wav(sequence, arguments.out, name, **options)
 
 
 def main(argv=None):

@@ -207,6 +207,41 @@ def check_archive(path, max_bytes=MAX_MODEL_BYTES):
         raise MusiclabError(f"{path}: damaged model file (bad checksum in {damaged})")
 
 
+def model_kind(path):
+    """The kind a musiclab model file says it holds (``"wavenet"``, ...), or ``None`` when it
+    is not a zip archive with a musiclab config inside."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if CONFIG_ENTRY not in archive.namelist():
+                return None
+            entry = json.loads(archive.read(CONFIG_ENTRY))
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return None
+    kind = entry.get("kind") if isinstance(entry, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def registered_kinds():
+    """The kinds of model whose config classes are registered (imported) so far."""
+    return tuple(sorted(_KINDS))
+
+
+def load_any(path, *, max_bytes=MAX_MODEL_BYTES):
+    """Load a model of any registered kind (its family's config module must be imported).
+
+    Raises:
+        MusiclabError: naming the file when its kind is unknown, or as ``load_model``.
+    """
+    if not Path(path).is_file():
+        raise MusiclabError(f"{path}: no such model file")
+    kind = model_kind(path)
+    if kind not in _KINDS:
+        known = ", ".join(sorted(_KINDS))
+        found = kind or "no musiclab config inside"
+        raise MusiclabError(f"{path}: not a model of a known kind ({found}; known: {known})")
+    return load_model(path, _KINDS[kind], max_bytes=max_bytes)
+
+
 def read_config(path, config_class):
     """The configuration inside a ``.keras`` file, or else in ``config.json`` beside it.
 
