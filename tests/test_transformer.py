@@ -339,3 +339,31 @@ def test_trains_and_samples_on_jax():
     lines = result.stdout.strip().splitlines()[-3:]
     assert lines == [f"jax {position} True True True"
                      for position in ("relative", "rotary", "absolute")]
+
+
+def test_attention_explorer_colours_earlier_notes_and_plays_the_fragment_and_the_note():
+    from widgets import AttentionExplorer
+    from widgets.attention_explorer import note_spans
+
+    scale = np.array([40, 1, 42, 1, 44, 1, 45, 1, 0, 1, 47, 1, 1, 1, 49, 1], np.int16)
+    assert note_spans(scale) == [(0, 2, 59), (2, 4, 61), (4, 6, 63), (6, 8, 64), (10, 14, 66),
+                                 (14, 16, 68)]
+    explorer = AttentionExplorer(_model(), {"scale": scale}, style=1)
+    assert explorer.source.value == "generated" and explorer.roll.value
+    explorer.source.value = "scale"
+    assert explorer.note.max == 6
+    explorer.note.value, explorer.layer.value, explorer.head.value = 5, 1, "2"
+    expected = attention_maps(explorer.model, scale, style=1)[0, 1, 11]  # note 5 is at step 10
+    np.testing.assert_allclose(explorer.weights[1], expected[3:5].sum(), rtol=1e-5)
+    assert explorer.prefix_weight == pytest.approx(float(expected[0]), rel=1e-5)
+    assert "note 5 of 6; layer 1, head 2" in explorer.status.value
+    before = explorer.roll.value
+    explorer.note.value = 3
+    assert explorer.roll.value != before
+    played = explorer.fragment_and_note()
+    np.testing.assert_array_equal(played[-2:], scale[4:6])  # the chosen note comes last
+    explorer.play.click()
+    assert explorer.audio.value[:4] == b"RIFF"
+    with pytest.raises(ValueError, match="reads melody models"):
+        AttentionExplorer(build_transformer(TransformerConfig.smoke(data="satb",
+                                                                     content_size=89)))

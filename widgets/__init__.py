@@ -6,22 +6,24 @@
     TrainingMonitor(sample=...)     # live curves and playable samples while any model trains
     GANPlayer(gan)                  # a piano-roll GAN's noise, one part at a time
     StyleTransfer(model, corpus)    # a tune before and after a move to another style
+    AttentionExplorer(model, tunes) # which earlier notes a Transformer attends to, heard
 
 Every model widget reads the model's configuration from the model itself. ``_base`` holds
 what they share (figures, error lines, showing music). ``LatentExplorer``,
-``SequenceSampler``, ``GANPlayer`` and ``StyleTransfer`` are imported on first use, since
-they load Keras.
+``SequenceSampler``, ``GANPlayer``, ``StyleTransfer`` and ``AttentionExplorer`` are
+imported on first use, since they load Keras.
 """
 
 from widgets._base import figure_png
 from widgets.training_monitor import TrainingMonitor
 from widgets.tune_player import TunePlayer
 
-__all__ = ["GANPlayer", "LatentExplorer", "SequenceSampler", "StyleTransfer", "TrainingMonitor",
-           "TunePlayer", "figure_png"]
+__all__ = ["AttentionExplorer", "GANPlayer", "LatentExplorer", "SequenceSampler",
+           "StyleTransfer", "TrainingMonitor", "TunePlayer", "figure_png"]
 
-_LAZY = {"LatentExplorer": "latent_explorer", "GANPlayer": "gan_player",
-         "SequenceSampler": "sequence_sampler", "StyleTransfer": "style_transfer"}
+_LAZY = {"AttentionExplorer": "attention_explorer", "LatentExplorer": "latent_explorer",
+         "GANPlayer": "gan_player", "SequenceSampler": "sequence_sampler",
+         "StyleTransfer": "style_transfer"}
 
 
 def __getattr__(name):
