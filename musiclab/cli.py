@@ -101,6 +101,8 @@ def build_parser():
     sample.add_argument("--primer-steps", type=int, default=64,
                         help="steps (tokens) of the primer to keep before continuing")
     sample.add_argument("--style", default=None, help="style name, for a conditioned model")
+    sample.add_argument("--dance", default=None,
+                        help="dance type (reel, jig...), for a model conditioned on dances")
     add_playback_options(sample)
     add_backend_option(sample)
     sample.set_defaults(run=_sample)
@@ -218,12 +220,20 @@ def _sample(arguments):
         style = config.styles.index(arguments.style)
     elif config.styles:
         style = 0
+    extra = {}
+    if arguments.dance is not None:
+        dances = getattr(config, "dances", ())
+        if arguments.dance not in dances:
+            known = ", ".join(dances) or "none: the model is not conditioned on dances"
+            raise UsageError(f"musiclab: --dance: unknown dance {arguments.dance!r} "
+                             f"(known: {known})")
+        extra["dance"] = dances.index(arguments.dance)
     primer = None
     if arguments.primer:
         primer = _primer(arguments.primer, config)[:arguments.primer_steps]
     sequences = generate(model, length=arguments.length, temperature=arguments.temperature,
                          top_k=arguments.top_k, top_p=arguments.top_p, seed=arguments.seed,
-                         primer=primer, style=style, count=arguments.count)
+                         primer=primer, style=style, count=arguments.count, **extra)
     name = config.kind
     for number, sequence in enumerate(sequences, start=1):
         path = _write_sample(sequence, config, arguments, f"{name}_{number}")

@@ -155,7 +155,7 @@ def test_attention_maps_are_causal_distributions():
 
 def test_evaluation_windows_score_every_token_once():
     for length in (1, 30, 47, 48, 100, 333):
-        windows = evaluation_windows(length, 48)
+        windows = evaluation_windows(length, 47)
         scored = np.zeros(length, int)
         for start, stop, first in windows:
             assert stop - start <= 47 and start <= first
@@ -259,7 +259,7 @@ def test_command_line_trains_and_samples_a_transformer(tmp_path, capsys):
                  "--count", "2", "--top-p", "0.9"]) == 0
     assert sorted(path.name for path in out.iterdir()) == [
         "transformer_1.mid", "transformer_1.wav", "transformer_2.mid", "transformer_2.wav"]
-    for arguments, message in [(["--styles", "--data", "satb"], "--styles applies to melody"),
+    for arguments, message in [(["--dances", "--data", "satb"], "--dances apply to melody data"),
                                (["--layers", "0"], "--layers must be at least 1"),
                                (["--window", "600"], "window: must be below context"),
                                (["--devices", "3", "--model-parallel", "2"], "multiple of")]:
@@ -367,3 +367,32 @@ def test_attention_explorer_colours_earlier_notes_and_plays_the_fragment_and_the
     with pytest.raises(ValueError, match="reads melody models"):
         AttentionExplorer(build_transformer(TransformerConfig.smoke(data="satb",
                                                                      content_size=89)))
+
+
+def test_a_dance_prefix_conditions_training_sampling_and_scoring(tmp_path):
+    data = _toy_data()
+    data.dances = ("jig", "reel")
+    data.dance_labels = {name: np.array([(i % 3) - 1 for i in range(len(part))], np.int32)
+                         for name, part in data.pieces.items()}  # -1: no dance
+    config = _config().replace(**data.config_fields())
+    assert config.prefix_length == 2 and config.vocabulary_size == 90 + 1 + 2 + 3
+    assert config.prefix(1, None) == [92, 95] and config.prefix(0, 1) == [91, 94]
+    inputs, targets, mask = training_batch(data, config, 6, np.random.default_rng(0))
+    assert inputs.shape == (6, 33) and (mask[:, 0] == 0).all() and (mask[:, 1] == 1).all()
+    assert set(inputs[:, 1]) <= {93, 94, 95}
+    model, state = train_transformer(config, data, steps=4, folder=tmp_path, batch_size=4,
+                                     checkpoint_every=4, progress=False)
+    scored = sequence_nll(model, data)
+    assert scored["tokens"] == data.tokens("valid")  # every content token, no prefix token
+    tunes = generate(model, length=60, seed=2, style=0, dance=1, primer=np.arange(2, 8))
+    assert tunes.shape == (1, 66) and tunes.max() < 90
+    np.testing.assert_array_equal(tunes, generate(model, length=60, seed=2, style=0, dance=1,
+                                                  primer=np.arange(2, 8)))
+    short = dict(length=30, seed=2, style=0, dance=0)
+    np.testing.assert_array_equal(generate(model, **short),
+                                  generate(model, method="naive", **short))
+    assert attention_maps(model, np.arange(2, 12), style=0, dance=0).shape == (2, 2, 12, 12)
+    with pytest.raises(ValueError, match="dance: give an index"):
+        generate(model, length=3, style=0, dance=7)
+    with pytest.raises(ValueError, match="not conditioned on dance"):
+        generate(_model(), length=3, style=0, dance=0)

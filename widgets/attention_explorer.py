@@ -30,17 +30,20 @@ def note_spans(tokens):
     return [tuple(note) for note in notes]
 
 
-def attention_per_note(weights, notes):
+def attention_per_note(weights, notes, prefix_length=1):
     """Attention a query gives each note: the sum over the note's steps.
 
     Args:
-        weights: ``(steps + 1,)`` attention of one query over the prefix and the steps.
+        weights: ``(prefix_length + steps,)`` attention of one query over the prefix tokens
+            and the steps.
         notes: ``note_spans`` of the steps.
+        prefix_length: prefix tokens before the first step.
 
     Returns:
         float array ``(notes,)``.
     """
-    return np.array([weights[start + 1:stop + 1].sum() for start, stop, _ in notes])
+    return np.array([weights[prefix_length + start:prefix_length + stop].sum()
+                     for start, stop, _ in notes])
 
 
 class AttentionExplorer(ipywidgets.VBox):
@@ -110,7 +113,7 @@ class AttentionExplorer(ipywidgets.VBox):
                                   style=self.style, seed=self.seed)[0]
             else:
                 tokens = np.asarray(self.tunes[self.source.value])
-            tokens = tokens[:self.config.context - 1]
+            tokens = tokens[:self.config.context - self.config.prefix_length]
             self.tokens, self.notes = tokens, note_spans(tokens)
             if len(self.notes) < 2:
                 raise ValueError("the melody has fewer than two notes")
@@ -127,13 +130,14 @@ class AttentionExplorer(ipywidgets.VBox):
         chosen; "mean" averages the heads)."""
         start = self.notes[self.note.value - 1][0]
         layer = self.maps[self.layer.value - 1]
-        # position 0 holds the prefix token, position p + 1 the token of step p: the query
-        # is the position that holds the note's first step
-        rows = layer[:, start + 1] if self.head.value == "mean" else \
-            layer[int(self.head.value) - 1, start + 1][None]
+        # positions 0 .. P - 1 hold the prefix tokens, position P + p the token of step p:
+        # the query is the position that holds the note's first step
+        first = self.config.prefix_length
+        rows = layer[:, first + start] if self.head.value == "mean" else \
+            layer[int(self.head.value) - 1, first + start][None]
         row = rows.mean(axis=0)
-        self.prefix_weight = float(row[0])
-        return attention_per_note(row, self.notes)
+        self.prefix_weight = float(row[:first].sum())
+        return attention_per_note(row, self.notes, first)
 
     def _show(self):
         self.weights = self.query_weights()
@@ -143,7 +147,7 @@ class AttentionExplorer(ipywidgets.VBox):
         self.status.value = (
             f"note {chosen + 1} of {len(self.notes)}; layer {self.layer.value}, head "
             f"{self.head.value}: most attention on note {strongest + 1} "
-            f"({self.weights[strongest]:.0%}); the prefix (style) token takes "
+            f"({self.weights[strongest]:.0%}); the prefix (style) tokens take "
             f"{self.prefix_weight:.0%}")
         self.roll.value = figure_png(self._draw)
 

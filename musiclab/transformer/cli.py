@@ -1,6 +1,6 @@
 """The Transformer's command: ``musiclab train transformer``.
 
-    musiclab train transformer --steps 3000 --minutes 10 --styles --out runs/transformer
+    musiclab train transformer --steps 3000 --minutes 10 --styles --dances --out runs/transformer
     musiclab train transformer --data satb --benchmark jsb-chorales-16th.json ...
     musiclab train transformer --data remi --corpus my_midi_folder/ ...
     musiclab train transformer --lstm 256 ...          (the LSTM baseline, same data)
@@ -33,6 +33,8 @@ def register(commands, train):
                         help="with --data satb: a JSB Chorales JSON file (its own split)")
     parser.add_argument("--styles", action="store_true",
                         help="condition on the tunes' regions (melody data)")
+    parser.add_argument("--dances", action="store_true",
+                        help="also condition on dance types: reel, jig... (melody data)")
     parser.add_argument("--position", choices=["relative", "rotary", "absolute"], default=None,
                         help="position scheme (default relative)")
     for name in SIZE_OPTIONS:
@@ -59,7 +61,8 @@ def _data(arguments):
             raise UsageError("musiclab: --benchmark files are chorales; use --data satb")
         return tokens.jsb_data(arguments.benchmark)
     if arguments.data == "melody":
-        return tokens.melody_data(arguments.corpus or "all", styles=arguments.styles)
+        return tokens.melody_data(arguments.corpus or "all", styles=arguments.styles,
+                                  dances=arguments.dances)
     if arguments.data == "satb":
         return tokens.satb_data(arguments.corpus or "bach")
     data = tokens.remi_data(arguments.corpus or "bach")
@@ -70,8 +73,8 @@ def _data(arguments):
 
 def train_command(arguments):
     check_at_least_one(arguments, *SIZE_OPTIONS, "lstm", "devices", "model_parallel")
-    if arguments.styles and arguments.data != "melody":
-        raise UsageError("musiclab: --styles applies to melody data (regions of tunes)")
+    if (arguments.styles or arguments.dances) and arguments.data != "melody":
+        raise UsageError("musiclab: --styles and --dances apply to melody data")
     if arguments.dropout is not None and not 0 <= arguments.dropout < 1:
         raise UsageError("musiclab: --dropout must be in [0, 1)")
     if arguments.transpose is not None and not 0 <= arguments.transpose <= 12:
@@ -99,7 +102,8 @@ def train_command(arguments):
         raise UsageError(f"musiclab: {error}") from None
     print(f"{len(data.pieces['train'])} training pieces ({data.tokens('train'):,} tokens), "
           f"{len(data.pieces['valid'])} validation pieces; {data.content_size} content tokens"
-          + (f", styles: {', '.join(data.styles)}" if data.styles else ""))
+          + (f", styles: {', '.join(data.styles)}" if data.styles else "")
+          + (f", dances: {', '.join(data.dances)}" if data.dances else ""))
     _, state = train_transformer(config, data, steps=arguments.steps, folder=arguments.out,
                                  **options)
     last = state["history"][-1]

@@ -41,7 +41,9 @@ class TransformerConfig(JSONConfig):
             by voice at 16th notes) or ``"remi"`` (miditok REMI events).
         content_size: tokens of the data itself; the start token is ``content_size`` and
             style ``s`` is ``content_size + 1 + s``.
-        styles: style names of the prefix tokens (empty: a start token only).
+        styles: style names of the first prefix token (empty: a start token instead).
+        dances: dance types (reel, jig...) of a second prefix token, with one more token
+            for "any dance" (empty: no second token).
         context: the longest sequence (prefix included) the model attends over.
         model_dim, layers, heads, feed_forward_dim: the network's size.
         position: ``"absolute"``, ``"relative"`` or ``"rotary"``.
@@ -58,6 +60,7 @@ class TransformerConfig(JSONConfig):
     data: str = "melody"
     content_size: int = VOCABULARY_SIZE
     styles: tuple = ()
+    dances: tuple = ()
     context: int = 512
     model_dim: int = 128
     layers: int = 4
@@ -92,6 +95,7 @@ class TransformerConfig(JSONConfig):
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout: must be in [0, 1), got {self.dropout}")
         object.__setattr__(self, "styles", tuple(str(s) for s in self.styles))
+        object.__setattr__(self, "dances", tuple(str(s) for s in self.dances))
 
     @property
     def head(self):
@@ -104,12 +108,29 @@ class TransformerConfig(JSONConfig):
 
     @property
     def vocabulary_size(self):
-        """Content tokens, the start token and one token per style."""
-        return self.content_size + 1 + len(self.styles)
+        """Content tokens, the start token, one token per style and, with dances, one per
+        dance and one for "any dance"."""
+        return self.content_size + 1 + len(self.styles) + \
+            (len(self.dances) + 1 if self.dances else 0)
+
+    @property
+    def prefix_length(self):
+        """Prefix tokens before the content: 1, or 2 with dances."""
+        return 2 if self.dances else 1
 
     def prefix_token(self, style=None):
         """The first token of a sequence: style ``style``'s token, or the start token."""
         return self.start_token if style is None else self.content_size + 1 + int(style)
+
+    def prefix(self, style=None, dance=None):
+        """The prefix tokens of a sequence: the style's (or the start token), then with
+        dances the dance's (``None`` or -1: "any dance")."""
+        tokens = [self.prefix_token(style)]
+        if self.dances:
+            first = self.content_size + 1 + len(self.styles)
+            tokens.append(first + len(self.dances) if dance is None or int(dance) < 0
+                          else first + int(dance))
+        return tokens
 
     def verify(self, model):
         """The vocabulary, width and depth this config names are the model's."""
@@ -126,7 +147,7 @@ class TransformerConfig(JSONConfig):
 
     @classmethod
     def default(cls, data="melody", content_size=VOCABULARY_SIZE, styles=()):
-        """About 0.8 M parameters: 4 layers of width 128, relative attention."""
+        """About 1.1 M parameters: 4 layers of width 128, relative attention."""
         return cls(data=data, content_size=content_size, styles=tuple(styles))
 
     @classmethod

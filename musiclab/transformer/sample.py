@@ -10,11 +10,14 @@ The cached steps run in NumPy on the model's current weights (``NumpyTransformer
 one token's pass is a few small matrix products, and a backend call costs more than
 that (about 0.7 ms on TensorFlow), so 1,024 tokens take a second instead of ten. A test
 checks that its logits equal the Keras model's, on both backends. When a sequence
-reaches the model's context, the last half of the context is kept and re-read (the
-prefix token first), so any length can be generated.
+reaches the model's context, the last half of the context is kept and re-read (after
+the prefix), so any length can be generated (naive sampling slides its window one token
+at a time instead, so the two agree while a sequence fits the context).
 
 Sampling controls come from ``musiclab.nn.sampling``: temperature, top-k, top-p, seed.
 """
+
+import warnings
 
 import numpy as np
 
@@ -171,13 +174,14 @@ def style_vector_of(model, style, count, strength=1.0):
     """
     config = config_of(model)
     table = np.asarray(model.get_layer("token_embedding").embeddings, np.float32)
-    styles = table[config.content_size + 1:]
+    first = config.content_size + 1
+    styles = table[first:first + len(config.styles)]
     centre = styles.mean(axis=0)
     vector = centre + float(strength) * (styles[int(style)] - centre)
     return np.repeat(vector[None], count, axis=0)
 
 
-def _check(config, length, count, temperature, top_k, top_p, primer, style):
+def _check(config, length, count, temperature, top_k, top_p, primer, style, dance=None):
     if length < 1:
         raise ValueError(f"length: must be at least 1, got {length}")
     if count < 1:
@@ -189,6 +193,11 @@ def _check(config, length, count, temperature, top_k, top_p, primer, style):
                              f" give an index in [0, {len(config.styles)}), got {style}")
     elif style is not None:
         raise ValueError("style: this model is not conditioned on a style")
+    if dance is not None and not config.dances:
+        raise ValueError("dance: this model is not conditioned on dance types")
+    if dance is not None and not -1 <= int(dance) < len(config.dances):
+        raise ValueError(f"dance: give an index in [0, {len(config.dances)}) or -1 (any), "
+                         f"got {dance}")
     primer = np.zeros(0, np.int32) if primer is None else np.asarray(primer)
     if primer.ndim != 1 or (primer.size and (primer.min() < 0
                                              or primer.max() >= config.content_size)):
@@ -198,7 +207,7 @@ def _check(config, length, count, temperature, top_k, top_p, primer, style):
 
 
 def generate(model, *, length, temperature=1.0, top_k=0, top_p=1.0, seed=0, primer=None,
-             style=None, count=1, method="cached", style_strength=1.0):
+             style=None, count=1, method="cached", style_strength=1.0, dance=None):
     """Sample ``length`` new tokens after an optional primer.
 
     Args:
@@ -215,12 +224,13 @@ def generate(model, *, length, temperature=1.0, top_k=0, top_p=1.0, seed=0, prim
             over the whole sequence for every new token).
         style_strength: how strongly to apply the style (see ``style_vector_of``; cached
             sampling only when it is not 1).
+        dance: the dance-type index for a model with dances (``None``: any dance).
 
     Returns:
         int16 tokens ``(count, primer + length)``: the primer, then the new tokens.
     """
     config = config_of(model)
-    primer = _check(config, length, count, temperature, top_k, top_p, primer, style)
+    primer = _check(config, length, count, temperature, top_k, top_p, primer, style, dance)
     if method not in ("cached", "naive"):
         raise ValueError(f"method: 'cached' or 'naive', got {method!r}")
     if not 0.0 <= style_strength <= 3.0:
@@ -228,40 +238,41 @@ def generate(model, *, length, temperature=1.0, top_k=0, top_p=1.0, seed=0, prim
     if method == "naive" and style_strength != 1.0:
         raise ValueError("style_strength: naive sampling applies styles at full strength only")
     rng = np.random.default_rng(seed)
-    prefix = np.full((count, 1), config.prefix_token(style), np.int32)
-    sequence = np.concatenate([prefix, np.repeat(primer[None], count, axis=0)], axis=1)
+    prefix = np.repeat(np.array([config.prefix(style, dance)], np.int32), count, axis=0)
+    room = config.context - prefix.shape[1]  # content tokens that fit after the prefix
+    content = np.repeat(primer[None], count, axis=0)
     controls = {"temperature": temperature, "top_k": top_k, "top_p": top_p, "rng": rng}
     if method == "naive":
         network = compiled_call(model)
-        for _ in range(length):
-            window = np.concatenate([prefix, sequence[:, 1:][:, -(config.context - 1):]], axis=1)
-            logits = np.asarray(network(window))[:, -1]
-            sequence = np.concatenate([sequence, _choose(logits, config, controls)[:, None]],
-                                      axis=1)
-        return sequence[:, 1:].astype(np.int16)
+        with warnings.catch_warnings():  # a one-token softmax at the first step
+            warnings.simplefilter("ignore")
+            for _ in range(length):
+                window = np.concatenate([prefix, content[:, -room:]], axis=1)
+                logits = np.asarray(network(window))[:, -1]
+                content = np.concatenate([content, _choose(logits, config, controls)[:, None]],
+                                         axis=1)
+        return content.astype(np.int16)
     engine = NumpyTransformer(model)
     vector = None if style is None or style_strength == 1.0 else \
         style_vector_of(model, style, count, style_strength)
-    new = []
-    caches, logits = _prefill(engine, sequence[:, 1:], prefix, vector)
-    for _ in range(length):
+    caches, logits = _prefill(engine, content, prefix, vector)
+    for produced in range(length):
         chosen = _choose(logits, config, controls)
-        new.append(chosen)
-        if len(new) == length:
+        content = np.concatenate([content, chosen[:, None]], axis=1)
+        if produced == length - 1:
             break
         position = caches[0][0].shape[2]
         if position >= config.context:  # keep the last half of the context, re-read it
-            recent = np.concatenate([sequence[:, 1:], np.stack(new, axis=1)], axis=1)
-            caches, logits = _prefill(engine, recent[:, -(config.context // 2):], prefix, vector)
+            caches, logits = _prefill(engine, content[:, -(room // 2):], prefix, vector)
             continue
         logits = engine.forward(chosen[:, None], start=position, caches=caches)[:, -1]
-    tokens = np.concatenate([sequence[:, 1:], np.stack(new, axis=1)], axis=1)
-    return tokens.astype(np.int16)
+    return content.astype(np.int16)
 
 
 def _prefill(engine, content, prefix, vector):
     """Caches and next-token logits after the prefix and the last content tokens that fit."""
-    content = content[:, -(engine.config.context - 1):]
+    room = engine.config.context - prefix.shape[1]
+    content = content[:, -room:]
     caches = engine.new_caches()
     tokens = np.concatenate([prefix, content], axis=1)
     logits = engine.forward(tokens, caches=caches, style_vector=vector)
@@ -270,26 +281,28 @@ def _prefill(engine, content, prefix, vector):
 
 def _choose(logits, config, controls):
     logits = np.array(logits, np.float64)
-    logits[:, config.content_size:] = -np.inf  # never a start or style token
+    logits[:, config.content_size:] = -np.inf  # never a start, style or dance token
     return choose_tokens(logits, **controls)
 
 
-def attention_maps(model, tokens, *, style=None):
+def attention_maps(model, tokens, *, style=None, dance=None):
     """Every layer's and head's attention over a sequence.
 
     Args:
         model: a Transformer.
-        tokens: content tokens ``(steps,)``, ``steps < context``.
-        style: the style index for a conditioned model.
+        tokens: content tokens ``(steps,)``, ``prefix + steps <= context``.
+        style, dance: the style (and dance type) for a conditioned model.
 
     Returns:
-        float32 ``(layers, heads, steps + 1, steps + 1)``: row ``i`` is what position ``i``
-        (0 = the prefix token, ``i`` = content token ``i - 1``) attends to.
+        float32 ``(layers, heads, prefix + steps, prefix + steps)``: row ``i`` is what
+        position ``i`` attends to; positions ``0 .. prefix - 1`` hold the prefix tokens
+        (``config.prefix_length``), position ``prefix + s`` content token ``s``.
     """
     config = config_of(model)
-    tokens = _check(config, 1, 1, 1.0, 0, 1.0, tokens, style)
-    if len(tokens) >= config.context:
-        raise ValueError(f"tokens: at most {config.context - 1} for this model, got {len(tokens)}")
-    sequence = np.concatenate([[config.prefix_token(style)], tokens])[None]
+    tokens = _check(config, 1, 1, 1.0, 0, 1.0, tokens, style, dance)
+    room = config.context - config.prefix_length
+    if len(tokens) > room:
+        raise ValueError(f"tokens: at most {room} for this model, got {len(tokens)}")
+    sequence = np.concatenate([config.prefix(style, dance), tokens])[None]
     _, maps = NumpyTransformer(model).forward(sequence, attention=True)
     return np.stack([weights[0] for weights in maps]).astype(np.float32)

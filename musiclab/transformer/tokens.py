@@ -44,6 +44,9 @@ class TokenData:
         content_size: tokens of the data (the vocabulary without prefix tokens).
         styles: style names (empty: unconditioned).
         labels: ``{split: int32 array (pieces,)}`` of style indices, or ``None``.
+        dances: dance-type names (empty: no dance prefix).
+        dance_labels: ``{split: int32 array (pieces,)}`` of dance indices (-1: none), or
+            ``None``.
         steps_per_quarter: time steps per quarter note (melody and SATB).
         tokenizer: the miditok tokenizer's parameters (JSON), for REMI.
         skipped: files that could not be used, with the reason (REMI of a folder).
@@ -54,6 +57,8 @@ class TokenData:
     content_size: int
     styles: tuple = ()
     labels: dict = None
+    dances: tuple = ()
+    dance_labels: dict = None
     steps_per_quarter: int = 4
     tokenizer: str = ""
     skipped: list = dataclasses.field(default_factory=list)
@@ -61,19 +66,28 @@ class TokenData:
     def config_fields(self):
         """The ``TransformerConfig`` fields this data fixes."""
         return {"data": self.kind, "content_size": self.content_size, "styles": self.styles,
-                "steps_per_quarter": self.steps_per_quarter, "tokenizer": self.tokenizer}
+                "dances": self.dances, "steps_per_quarter": self.steps_per_quarter,
+                "tokenizer": self.tokenizer}
+
+    def prefix(self, config, split, index):
+        """The prefix tokens of piece ``index`` of a split, for a model of ``config``."""
+        style = None if self.labels is None else int(self.labels[split][index])
+        dance = None if self.dance_labels is None else int(self.dance_labels[split][index])
+        return config.prefix(style, dance)
 
     def tokens(self, split):
         """Content tokens of a split in all."""
         return sum(len(piece) for piece in self.pieces[split])
 
 
-def melody_data(source="all", *, styles=True):
-    """Whole tunes as melody tokens, with their regions as styles.
+def melody_data(source="all", *, styles=True, dances=False):
+    """Whole tunes as melody tokens, with their regions as styles and their dance types.
 
     Args:
         source: a collection name, ``"all"`` or a folder of the user's files.
         styles: condition on the tunes' regions.
+        dances: also condition on the dance type (reel, jig, hornpipe...) of the tunes that
+            have one (the others get the "any dance" token).
 
     Returns:
         A ``TokenData`` of kind ``"melody"``, 90 content tokens.
@@ -81,7 +95,15 @@ def melody_data(source="all", *, styles=True):
     pieces, labels, names = corpus_pieces(source, "melody", styles)
     pieces = {name: [np.asarray(piece, np.int32) for piece in part]
               for name, part in pieces.items()}
-    return TokenData("melody", pieces, VOCABULARY_SIZE, tuple(names), labels)
+    data = TokenData("melody", pieces, VOCABULARY_SIZE, tuple(names), labels)
+    if dances:
+        splits = load_splits(source)
+        data.dances = tuple(sorted({str(dance) for part in splits.values()
+                                    for dance in part.metadata["dance"] if str(dance)}))
+        data.dance_labels = {name: np.array([data.dances.index(str(d)) if str(d) else -1
+                                             for d in part.metadata["dance"]], np.int32)
+                             for name, part in splits.items()}
+    return data
 
 
 def grid_to_satb_tokens(grid):

@@ -27,18 +27,19 @@ def _transposed(crop, kind, semitones):
 
 
 def training_batch(data, config, batch_size, rng, split="train"):
-    """Random crops of ``config.window`` tokens, each after its piece's prefix token.
+    """Random crops of ``config.window`` tokens, each after its piece's prefix tokens.
 
     Returns:
-        ``(inputs, targets, mask)``: int32 ``(batch, window)`` twice (targets are the
-        inputs one token on) and float32 ``(batch, window)`` (1 on real tokens).
+        ``(inputs, targets, mask)``: int32 ``(batch, prefix + window - 1)`` twice (targets
+        are the inputs one token on) and float32 of the same shape (1 where the target is
+        a real content token).
     """
     pieces = data.pieces[split]
     lengths = np.array([len(piece) for piece in pieces], np.float64)
     chosen = rng.choice(len(pieces), size=batch_size, p=lengths / lengths.sum())
-    window = config.window
-    sequences = np.zeros((batch_size, window + 1), np.int32)
-    mask = np.zeros((batch_size, window), np.float32)
+    window, prefix_length = config.window, config.prefix_length
+    sequences = np.zeros((batch_size, prefix_length + window), np.int32)
+    mask = np.zeros((batch_size, prefix_length + window - 1), np.float32)
     for row, index in enumerate(chosen):
         piece = pieces[index]
         start = int(rng.integers(0, len(piece) - window + 1)) if len(piece) > window else 0
@@ -48,10 +49,9 @@ def training_batch(data, config, batch_size, rng, split="train"):
         if config.transpose and data.kind in ("melody", "satb"):
             crop = _transposed(crop, data.kind, int(rng.integers(-config.transpose,
                                                                    config.transpose + 1)))
-        style = None if data.labels is None else int(data.labels[split][index])
-        sequences[row, 0] = config.prefix_token(style)
-        sequences[row, 1:len(crop) + 1] = crop
-        mask[row, :len(crop)] = 1.0
+        sequences[row, :prefix_length] = data.prefix(config, split, index)
+        sequences[row, prefix_length:prefix_length + len(crop)] = crop
+        mask[row, prefix_length - 1:prefix_length - 1 + len(crop)] = 1.0
     return sequences[:, :-1], sequences[:, 1:], mask
 
 
@@ -106,16 +106,16 @@ def train_transformer(config, data, *, steps, folder, batch_size=16, checkpoint_
     return model, state
 
 
-def evaluation_windows(length, context):
-    """How ``sequence_nll`` covers a piece of ``length`` tokens with a model of ``context``:
-    pieces that fit are read whole; longer ones in windows of ``context - 1`` tokens that
+def evaluation_windows(length, span):
+    """How ``sequence_nll`` covers a piece of ``length`` tokens when ``span`` content tokens
+    fit in the context (``context - prefix_length + 1``, as the last token is only a target):
+    pieces that fit are read whole; longer ones in windows of ``span`` tokens that
     advance by half a window, each scoring only the tokens the windows before it did not
     (so every token is predicted from at least half a window of its past).
 
     Returns:
         A list of ``(start, stop, first_scored)`` content positions.
     """
-    span = context - 1
     if length <= span:
         return [(0, length, 0)]
     hop = max(1, span // 2)
@@ -143,25 +143,26 @@ def sequence_nll(model, data, *, split="valid", batch_size=16):
         prediction is right, "tokens": count}``.
     """
     config = config_of(model)
+    shift = config.prefix_length - 1  # the position that predicts the first content token
     rows = []
     for index, piece in enumerate(data.pieces[split]):
-        style = None if data.labels is None else int(data.labels[split][index])
-        for start, stop, first in evaluation_windows(len(piece), config.context):
-            rows.append((config.prefix_token(style), piece[start:stop], first - start))
+        prefix = data.prefix(config, split, index)
+        for start, stop, first in evaluation_windows(len(piece), config.context - shift):
+            rows.append((prefix, piece[start:stop], first - start))
     rows.sort(key=lambda row: len(row[1]))
     total, correct, count = 0.0, 0, 0
     for first in range(0, len(rows), batch_size):
         batch = rows[first:first + batch_size]
-        longest = max(len(content) for _, content, _ in batch)
-        width = min(-(-longest // PAD_MULTIPLE) * PAD_MULTIPLE, config.context - 1)
+        longest = shift + max(len(content) for _, content, _ in batch)
+        width = min(-(-longest // PAD_MULTIPLE) * PAD_MULTIPLE, config.context)
         inputs = np.zeros((len(batch), width), np.int32)
         targets = np.zeros((len(batch), width), np.int32)
         mask = np.zeros((len(batch), width), np.float64)
         for row, (prefix, content, skip) in enumerate(batch):
-            inputs[row, 0] = prefix
-            inputs[row, 1:len(content)] = content[:-1]
-            targets[row, :len(content)] = content
-            mask[row, skip:len(content)] = 1.0
+            inputs[row, :len(prefix)] = prefix
+            inputs[row, len(prefix):shift + len(content)] = content[:-1]
+            targets[row, shift:shift + len(content)] = content
+            mask[row, shift + skip:shift + len(content)] = 1.0
         log_probabilities = log_softmax(np.asarray(model.predict_on_batch(inputs)))
         chosen = np.take_along_axis(log_probabilities, targets[..., None], -1)[..., 0]
         total -= float((chosen * mask).sum())
