@@ -41,6 +41,17 @@ def check_controls(temperature, top_k=0, top_p=1.0):
         raise ValueError(f"top_p: must be in (0, 1], got {top_p}")
 
 
+def check_method(method, style_strength=1.0):
+    """Raise a one-line ``ValueError`` for a step-by-step sampler's ``method`` (``"cached"``
+    or ``"naive"``) or ``style_strength`` (in [0, 3]; naive sampling: 1 only)."""
+    if method not in ("cached", "naive"):
+        raise ValueError(f"method: 'cached' or 'naive', got {method!r}")
+    if not 0.0 <= style_strength <= 3.0:
+        raise ValueError(f"style_strength: must be in [0, 3], got {style_strength}")
+    if method == "naive" and style_strength != 1.0:
+        raise ValueError("style_strength: naive sampling applies styles at full strength only")
+
+
 def log_softmax(logits):
     """``log(softmax(logits))`` over the last axis, in float64 NumPy."""
     logits = np.asarray(logits, np.float64)

@@ -22,7 +22,13 @@ import warnings
 import numpy as np
 
 from musiclab.nn.config import config_of
-from musiclab.nn.sampling import check_controls, choose_tokens, compiled_call, softmax
+from musiclab.nn.sampling import (
+    check_controls,
+    check_method,
+    choose_tokens,
+    compiled_call,
+    softmax,
+)
 from musiclab.transformer.model import decoder_blocks
 
 
@@ -231,12 +237,7 @@ def generate(model, *, length, temperature=1.0, top_k=0, top_p=1.0, seed=0, prim
     """
     config = config_of(model)
     primer = _check(config, length, count, temperature, top_k, top_p, primer, style, dance)
-    if method not in ("cached", "naive"):
-        raise ValueError(f"method: 'cached' or 'naive', got {method!r}")
-    if not 0.0 <= style_strength <= 3.0:
-        raise ValueError(f"style_strength: must be in [0, 3], got {style_strength}")
-    if method == "naive" and style_strength != 1.0:
-        raise ValueError("style_strength: naive sampling applies styles at full strength only")
+    check_method(method, style_strength)
     rng = np.random.default_rng(seed)
     prefix = np.repeat(np.array([config.prefix(style, dance)], np.int32), count, axis=0)
     room = config.context - prefix.shape[1]  # content tokens that fit after the prefix

@@ -23,6 +23,7 @@ from keras import ops
 from musiclab.nn.config import config_of
 from musiclab.nn.sampling import (
     check_controls,
+    check_method,
     choose_keys,
     choose_tokens,
     compiled_call,
@@ -144,12 +145,7 @@ def generate(model, *, length, temperature=1.0, top_k=0, top_p=1.0, seed=0, prim
         ``(count, primer + length, 88)``: the primer followed by the new steps.
     """
     head, primer = _check(model, length, temperature, top_k, top_p, primer, style, count)
-    if method not in ("cached", "naive"):
-        raise ValueError(f"method: 'cached' or 'naive', got {method!r}")
-    if not 0.0 <= style_strength <= 3.0:
-        raise ValueError(f"style_strength: must be in [0, 3], got {style_strength}")
-    if method == "naive" and style_strength != 1.0:
-        raise ValueError("style_strength: naive sampling applies styles at full strength only")
+    check_method(method, style_strength)
     rng = np.random.default_rng(seed)
     total = len(primer) + length
     shape = (count, total) if head == "melody" else (count, total, KEYS)
