@@ -79,7 +79,7 @@ def _compare(arguments):
     from musiclab.transformer.tokens import melody_data
     from musiclab.transformer.training import sequence_nll
 
-    data = melody_data(styles=True)
+    data = melody_data(styles=True, dances=True)  # dance tokens for models that read them
     print(f"{arguments.split} split: {len(data.pieces[arguments.split])} tunes, "
           f"{data.tokens(arguments.split):,} tokens")
     print(f"{'run':28} {'kind':20} {'parameters':>10} {'steps':>6} {'minutes':>7} "
@@ -108,7 +108,9 @@ def _compare(arguments):
         config = json.loads((Path(run) / "config.json").read_text())
         label = {"wavenet": "WaveNet (receptive field 255)",
                  "lstm_language_model": f"LSTM {config.get('layers')} x {config.get('units')}"
-                 }.get(kind, f"Transformer, {config.get('position')} positions")
+                 }.get(kind, f"Transformer, {config.get('position')}, dropout "
+                       f"{config.get('dropout')}, lr {config.get('learning_rate')}"
+                       + (", dance prefix" if config.get("dances") else ""))
         rows.append({"model": label, "run": Path(run).name, "kind": kind,
                      "parameters": model.count_params(), "steps": state["steps_done"],
                      "minutes": round(minutes, 2), "token_nll": scores["token_nll"],

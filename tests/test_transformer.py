@@ -266,6 +266,8 @@ def test_command_line_trains_and_samples_a_transformer(tmp_path, capsys):
         assert main(["train", "transformer", "--steps", "1", "--out", str(tmp_path / "x"),
                      *arguments]) == 2
         assert message in capsys.readouterr().err
+    assert main(["sample", "--model", str(run), "--out", str(out), "--dance", "jig"]) == 2
+    assert "--dance: unknown dance 'jig' (known: none" in capsys.readouterr().err
     assert main(["sample", "--model", str(tmp_path / "nothing"), "--out", str(out)]) == 1
     assert "no such model file" in capsys.readouterr().err
 
@@ -396,3 +398,40 @@ def test_a_dance_prefix_conditions_training_sampling_and_scoring(tmp_path):
         generate(model, length=3, style=0, dance=7)
     with pytest.raises(ValueError, match="not conditioned on dance"):
         generate(_model(), length=3, style=0, dance=0)
+
+
+def test_the_shipped_transformer_loads_plays_and_matches_its_card():
+    import time
+
+    from musiclab.nn.config import config_of
+    from musiclab.transformer.shipped import (
+        NAME,
+        PRETRAINED_ROOT,
+        model_card,
+        pretrained_transformer,
+        studies,
+    )
+    from musiclab.transformer.tokens import melody_data
+
+    card = model_card()
+    path = PRETRAINED_ROOT / NAME / "model.keras"
+    assert card["command"].startswith("musiclab train transformer --styles --dances")
+    assert card["size_bytes"] == path.stat().st_size <= 10_000_000
+    started = time.perf_counter()
+    model = pretrained_transformer()
+    assert time.perf_counter() - started < 20  # (the <= 2 s figure is a benchmark's)
+    config = config_of(model)
+    assert json.loads(config.to_json()) == card["config"]
+    assert model.count_params() == card["parameters"]
+    irish, jig = config.styles.index("irish"), config.dances.index("jig")
+    tune = generate(model, length=64, temperature=0.8, seed=1, style=irish, dance=jig)[0]
+    assert (tune >= FIRST_PITCH_TOKEN).sum() >= 8  # notes, not silence
+    data = melody_data(styles=True, dances=True)
+    few = TokenData("melody", {"valid": data.pieces["valid"][:60]}, 90, data.styles,
+                    {"valid": data.labels["valid"][:60]}, data.dances,
+                    {"valid": data.dance_labels["valid"][:60]})
+    assert sequence_nll(model, few)["token_nll"] < 1.2  # untrained: about 4.5
+    assert card["held_out"]["valid"]["tokens"] == data.tokens("valid")
+    measured = studies()
+    assert {"comparison", "scaling"} <= set(measured)
+    assert len(measured["scaling"]["results"]) >= 4

@@ -17,8 +17,6 @@ at a time instead, so the two agree while a sequence fits the context).
 Sampling controls come from ``musiclab.nn.sampling``: temperature, top-k, top-p, seed.
 """
 
-import warnings
-
 import numpy as np
 
 from musiclab.nn.config import config_of
@@ -243,15 +241,15 @@ def generate(model, *, length, temperature=1.0, top_k=0, top_p=1.0, seed=0, prim
     room = config.context - prefix.shape[1]  # content tokens that fit after the prefix
     content = np.repeat(primer[None], count, axis=0)
     controls = {"temperature": temperature, "top_k": top_k, "top_p": top_p, "rng": rng}
-    if method == "naive":
-        network = compiled_call(model)
-        with warnings.catch_warnings():  # a one-token softmax at the first step
-            warnings.simplefilter("ignore")
-            for _ in range(length):
-                window = np.concatenate([prefix, content[:, -room:]], axis=1)
-                logits = np.asarray(network(window))[:, -1]
-                content = np.concatenate([content, _choose(logits, config, controls)[:, None]],
-                                         axis=1)
+    if method == "naive":  # the whole window again for every token, at one fixed width
+        network = compiled_call(model)  # (so it compiles once; the causal mask hides the pad)
+        for _ in range(length):
+            window = np.concatenate([prefix, content[:, -room:]], axis=1)
+            padded = np.zeros((count, config.context), np.int32)
+            padded[:, :window.shape[1]] = window
+            logits = np.asarray(network(padded))[:, window.shape[1] - 1]
+            content = np.concatenate([content, _choose(logits, config, controls)[:, None]],
+                                     axis=1)
         return content.astype(np.int16)
     engine = NumpyTransformer(model)
     vector = None if style is None or style_strength == 1.0 else \

@@ -64,7 +64,7 @@ def publish(run_folder, command, *, destination=None):
     state = json.loads((run_folder / "state.json").read_text())
     model = load(run_folder / "model.keras")
     config = config_of(model)
-    data = melody_data(styles=bool(config.styles))
+    data = melody_data(styles=bool(config.styles), dances=bool(config.dances))
     figures = {split: sequence_nll(model, data, split=split) for split in ("valid", "test")}
     folder = Path(destination or PRETRAINED_ROOT) / NAME
     folder.mkdir(parents=True, exist_ok=True)
@@ -77,6 +77,7 @@ def publish(run_folder, command, *, destination=None):
         "musiclab_version": __version__,
         "command": command,
         "data": {"corpus": "all", "split": SPLIT, "styles": list(config.styles),
+                 "dances": list(config.dances),
                  "train_tokens": data.tokens("train"), "valid_tokens": data.tokens("valid"),
                  "test_tokens": data.tokens("test")},
         "config": json.loads(config.to_json()),
