@@ -87,3 +87,29 @@ def test_trailing_rests_and_silent_melodies_keep_their_length():
     silent = np.array([0] + [HOLD] * 15, np.int16)
     sound = audio.render(silent, tempo=120)
     assert abs(sound.duration - 2.0) < 0.05 and sound.rms() == 0.0
+
+
+def test_everything_plays_at_one_loudness_without_clipping(bundled):
+    from musiclab.sound.audio import PEAK_CEILING, TARGET_LOUDNESS, Audio, render
+
+    melody = bundled.stream(bundled.index_of("essen/han1.abc#1"))
+    chorale = bundled.satb_stream(0)
+    dense = np.zeros((64, 88, 4), bool)  # a block of many keys at once, as an untrained GAN
+    dense[:, 20:70:3] = True
+    levels = {}
+    for name, music, options in [("melody", melody, {}), ("chorale", chorale, {}),
+                                 ("dense", dense[..., 0], {}),
+                                 ("flute", melody, {"instrument": "flute"})]:
+        sound = render(music, **options)
+        levels[name] = sound.loudness()
+        assert np.abs(sound.samples).max() <= PEAK_CEILING + 1e-6, name
+    quiet = [name for name, level in levels.items() if abs(level - TARGET_LOUDNESS) > 1.0]
+    # a sound can only be quieter than the target when its peaks would pass the ceiling
+    for name in quiet:
+        assert levels[name] < TARGET_LOUDNESS, (name, levels[name])
+    assert not set(quiet) & {"melody", "chorale", "flute"}, levels
+    raw = render(melody, loudness=None)
+    assert abs(raw.loudness() - TARGET_LOUDNESS) > 3.0  # the backend's own level differs
+    silence = Audio(np.zeros(24000, np.float32), 24000)
+    assert silence.normalized().rms() == 0.0 and silence.loudness() == float("-inf")
+    assert abs(render(melody, loudness=-30.0).loudness() + 30.0) < 0.5

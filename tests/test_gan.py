@@ -190,21 +190,39 @@ def test_monitor_records_curves_and_playable_samples(phrases, tmp_path):
     json.dumps(monitor.history, default=str)  # entries stay plain data
 
 
+def test_gan_player_says_why_a_phrase_is_silent():
+    from musiclab.gan.model import GANConfig, build_gan, parts
+    from widgets import GANPlayer
+
+    player = GANPlayer(build_gan(GANConfig.smoke()), debounce=0)
+    highest = float(np.max(parts(player.gan)[0].predict_on_batch(player.current_latent())))
+    threshold = float(np.ceil(highest * 20) / 20)  # the first slider stop above every output
+    assert highest < threshold <= 0.95
+    audio = player.audio.value
+    player.threshold.value = threshold
+    assert player.roll_value.sum() == 0 and player.audio.value == audio
+    assert "0 notes" in player.status.value and f"threshold {threshold:.2f}" in player.status.value
+    assert f"the highest is {highest:.2f}" in player.status.value
+
+
 def test_gan_player_moves_through_the_noise_and_exports(tmp_path):
     from musiclab.gan.model import GANConfig, build_gan
     from musiclab.sound.audio import read_wav
     from widgets import GANPlayer
 
     config = GANConfig.smoke()
-    player = GANPlayer(build_gan(config), export_folder=tmp_path)
+    player = GANPlayer(build_gan(config), export_folder=tmp_path, debounce=0)
     first = player.roll_value.copy()
     assert first.shape == (32, 88, 4) and read_wav(player.audio.value).duration > 2.0
-    assert player.roll.value[:4] == b"\x89PNG"
+    assert player.view.wait() and player.roll.value[:4] == b"\x89PNG"
+    assert "GAN · seed A 0" in player.score.value
+    assert player.variation.disabled  # no part is redrawn: the variation cannot apply
     player.threshold.value = 0.95
     assert player.roll_value.sum() <= first.sum()
     player.threshold.value = 0.5
     assert np.array_equal(player.roll_value, first)  # same controls, same phrase
     player.part.value = "chords"
+    assert not player.variation.disabled
     player.variation.value = 3
     chords = player.current_latent()
     player.part.value = "none"

@@ -54,7 +54,9 @@ def test_latent_explorer_responds_to_its_controls(small_model, bundled):
     assert explorer.melody.shape == (32,)
     start = read_wav(explorer.audio.value)
     assert abs(start.duration - 32 / 4 * 60 / explorer.tempo) < 1.0
+    assert explorer.view.wait()
     assert "<svg" in explorer.score.value and explorer.roll.value[:4] == b"\x89PNG"
+    assert "melody VAE · A → B 0.00" in explorer.score.value
     code_a = explorer.current_code()
     np.testing.assert_allclose(code_a, explorer.codes[explorer.tune_a.value], atol=1e-5)
     explorer.mix.value = 1.0
@@ -68,6 +70,32 @@ def test_latent_explorer_responds_to_its_controls(small_model, bundled):
     assert any(slider.value != 0 for slider in explorer.directions)
     explorer.search.value = corpus.metadata["title"][3][:6]
     assert len(explorer.tune_a.options) >= 1
+    options, tune = explorer.tune_a.options, explorer.tune_a.value
+    explorer.search.value = "zzzz no such tune"  # no match: said, and nothing changes
+    assert explorer.tune_a.options == options and explorer.tune_a.value == tune
+    assert "no tune matches 'zzzz no such tune'" in explorer.status.value
+
+
+def test_latent_explorer_explains_a_style_it_cannot_steer(small_model, bundled):
+    import ipywidgets
+
+    from widgets import LatentExplorer
+
+    one_region = LatentExplorer(small_model, bundled.select(collection="ryan").subset(
+        np.arange(20)), debounce=0)
+    notes = [child.value for child in one_region.children if isinstance(child, ipywidgets.HTML)]
+    assert any("same region" in note for note in notes)
+    assert one_region.style not in [grand for box in one_region.children
+                                    for grand in getattr(box, "children", ())]
+    chosen = np.concatenate([np.flatnonzero(bundled.metadata["region"] == region)[:25]
+                             for region in ("chinese", "irish")])
+    two = LatentExplorer(small_model, bundled.subset(chosen), debounce=0)
+    assert two.style_strength.disabled  # the tunes' own style: no strength to set
+    two.style.value = "irish"
+    assert not two.style_strength.disabled
+    before = two.current_code()
+    two.style_strength.value = 0.5
+    assert not np.allclose(two.current_code(), before)
 
 
 def test_latent_explorer_shows_errors_inside(small_model, bundled, monkeypatch):

@@ -31,18 +31,22 @@ def test_style_transfer_panel_with_a_conditional_vae(two_regions, monkeypatch):
     import widgets.style_transfer as module
 
     model = _vae(("chinese", "irish"))
-    panel = module.StyleTransfer(model, two_regions)
+    panel = module.StyleTransfer(model, two_regions, debounce=0)
     assert set(panel.target.options) == {"chinese", "irish"}
     source = panel.sources[panel.tune.value]
     assert panel.target.value != source
     assert read_wav(panel.before["audio"].value).duration > 1.0
     assert read_wav(panel.after["audio"].value).duration > 1.0
+    assert panel.wait()
     assert "<svg" in panel.after["score"].value and "→" in panel.status.value
+    assert f"moved to {panel.target.value}" in panel.after["score"].value
+    before_audio = panel.before["audio"].value
     assert f"{panel.target.value} on {style_instrument(panel.target.value)}" in \
         panel.after["verdict"].value
     panel.strength.value = 0.0
     np.testing.assert_array_equal(panel.moved, generation.reconstruct(
         model, panel.original[None], style=source)[0])
+    assert panel.before["audio"].value is before_audio  # same tune: the original stays
     monkeypatch.setattr(widgets._base, "render", lambda *a, **k: (_ for _ in ()).throw(
         RuntimeError("no sound today")))
     panel.strength.value = 0.5
@@ -52,11 +56,14 @@ def test_style_transfer_panel_with_a_conditional_vae(two_regions, monkeypatch):
 def test_style_transfer_panel_with_label_vectors(two_regions):
     from widgets import StyleTransfer
 
-    panel = StyleTransfer(_vae(), two_regions, instrument="violin")
+    panel = StyleTransfer(_vae(), two_regions, instrument="violin", debounce=0)
     assert set(panel.vectors) >= {"chinese", "irish"}
     assert panel.after["verdict"].value.endswith("on violin")
+    tune = panel.tune.value
     panel.search.value = "zzzz-no-such-tune"
     assert len(panel.tune.options) == len(panel._options)  # nothing matches: all stay
+    assert panel.tune.value == tune and "no tune matches 'zzzz-no-such-tune'" in \
+        panel.status.value
 
 
 def test_latent_explorer_style_controls(two_regions):

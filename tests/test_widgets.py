@@ -17,18 +17,49 @@ def test_tune_player_plays_and_shows_the_chosen_tune(bundled):
     tokens = bundled.tune_tokens(index)
     expected = len(tokens) / 4 * 60 / player.tempo.value
     assert abs(sound.duration - expected) < 1.0 and np.abs(sound.samples).max() > 0.01
+    assert player.view.wait()  # the pictures follow the audio
     assert player.roll.value[:4] == b"\x89PNG"
-    assert "<svg" in player.score.value
+    assert "<svg" in player.score.value and "Renmin gongshe shizai hao" in player.score.value
     assert "Renmin gongshe shizai hao" in player.status.value
-    player.tempo.value = 200
+    assert "essen · chinese" in player.status.value or "essen ·" in player.status.value
+    score = player.score.value
+    player.tempo.value = 200  # a new tempo: new audio at once, the same pictures
     assert read_wav(player.audio.value).duration < sound.duration
+    assert player.view.wait() and player.score.value is score
+
+
+def test_pictures_never_delay_the_audio_and_show_the_latest_music():
+    import time
+
+    from widgets._base import MusicView
+
+    view = MusicView(delay=0.2)
+    melodies = [np.array([40 + k, 1, 1, 1, 44 + k, 1, 1, 1] * 4, np.int16) for k in range(5)]
+    started = time.perf_counter()
+    for k, melody in enumerate(melodies):
+        view.show(melody, tempo=120, title=f"melody {k}")
+        assert read_wav(view.audio.value).duration > 1.0
+    assert view.score.value == ""  # nothing engraved while the controls move
+    assert time.perf_counter() - started < 2.0
+    assert view.wait(timeout=30)
+    assert "melody 4" in view.score.value and "melody 3" not in view.score.value
+
+
+def test_key_text_says_keys_as_people_do():
+    from widgets._base import key_text
+
+    assert [key_text(k) for k in ("-1 sharps", "2 sharps", "0 sharps", "G major", "")] == \
+        ["1 flat", "2 sharps", "no sharps or flats", "G major", "?"]
 
 
 def test_tune_player_reports_no_match_inside_the_widget(bundled):
     player = TunePlayer(bundled)
+    options, playing, audio = player.tune.options, player.tune.value, player.audio.value
     player.search.value = "zzzz no such tune"
-    assert player.tune.options == ()
-    assert "No tune matches" in player.status.value
+    assert player.tune.options == options and player.tune.value == playing
+    assert player.audio.value == audio
+    assert "No tune matches 'zzzz no such tune'" in player.status.value
+    assert "still playing" in player.status.value
 
 
 def test_tune_player_shows_errors_instead_of_raising(bundled, monkeypatch):
@@ -64,7 +95,17 @@ def test_sampler_generates_continues_and_reports_errors(bundled, tmp_path):
     assert first.shape == (32,) and sampler.primed == 0
     assert np.array_equal(sampler.generate(), first)  # same settings, same notes
     assert read_wav(sampler.audio.value).duration > 1.0
+    assert sampler.view.wait()
     assert sampler.roll.value[:4] == b"\x89PNG" and "<svg" in sampler.score.value
+    assert "wavenet · seed 0 · temperature 0.00 · bach" in sampler.score.value
+    sampler.temperature.value = 1.0
+    sampler.generate_button.click()  # Generate: the next seed, so something new
+    assert sampler.seed.value == 1
+    sampler.pin_seed.value = True
+    pinned = sampler.generate_button.click() or sampler.result.copy()
+    sampler.generate_button.click()
+    assert sampler.seed.value == 1 and np.array_equal(sampler.result, pinned)
+    sampler.pin_seed.value, sampler.seed.value, sampler.temperature.value = False, 0, 0.0
     sampler.search.value = chorales.metadata["title"][2][:12]
     sampler.primer.value = 2
     sampler.primer_steps.value = 16
@@ -126,7 +167,8 @@ def test_sequence_sampler_drives_any_registered_next_step_model():
     result = sampler.generate()
     assert calls[-1] == {"length": 32, "seed": 9, "style": 1, "top_k": 5}
     assert result.shape == (32,) and result[0] == 40 + 7 * 2
-    assert read_wav(sampler.audio.value).duration > 1.0 and "<svg" in sampler.score.value
+    assert read_wav(sampler.audio.value).duration > 1.0
+    assert sampler.view.wait() and "<svg" in sampler.score.value
 
 
 def test_widgets_play_the_first_ten_minutes_of_long_music_and_say_so():

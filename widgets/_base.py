@@ -1,8 +1,11 @@
 """What every widget shares: a figure as PNG, errors in the status line, and showing a piece
-of music in the three views (audio, piano roll, score)."""
+of music in the three views (audio, piano roll, score), audio first."""
 
 import io
+import re
+import threading
 
+import ipywidgets
 import numpy as np
 
 from musiclab.music import duration_seconds
@@ -12,6 +15,8 @@ from musiclab.sound.audio import render
 
 MAX_SECONDS = 600  # a widget plays, draws and engraves at most the first ten minutes
 MAX_SCORE_SECONDS = 180  # longer scores take verovio seconds; the roll shows them instead
+PICTURE_DELAY = 0.25  # seconds the controls must be still before the roll and score are drawn
+WIDE_LABELS = {"description_width": "initial"}  # labels at their full width, never cut
 
 
 def figure_png(draw, width=9.0, height=2.6):
@@ -32,10 +37,124 @@ def error_html(what, error):
     return f"<span style='color:#b00020'>{what}: {message}</span>"
 
 
+class Debouncer:
+    """Call ``action()`` once the controls have been still for ``delay`` seconds.
+
+    Many changes in a row (a dragged slider sends one per stop) cost one update, with
+    the controls' final values. ``delay=0`` calls at once, on the caller's thread.
+    """
+
+    def __init__(self, action, delay):
+        self.action, self.delay = action, delay
+        self._timer = None
+
+    def __call__(self, change=None):
+        if self.delay <= 0:
+            self.action()
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(self.delay, self.action)
+        self._timer.daemon = True
+        self._timer.start()
+
+
+class MusicView:
+    """The three views of a widget's music, audio first.
+
+    ``show`` renders the audio on the caller's thread (milliseconds, so a key press is
+    answered at once) and draws the piano roll and engraves the score on a background
+    thread once the controls have been still for ``delay`` seconds, only for the latest
+    music, and only when the music changed (``key``): no engraving ever sits between a
+    user's action and the sound it asks for.
+
+    Args:
+        delay: seconds of stillness before the pictures are drawn (0: draw them at once,
+            on the caller's thread).
+        score_width: CSS width of the score's box (it scrolls when the score is wider).
+
+    Attributes:
+        audio (Audio), roll (Image), score (HTML): the widgets to place in a layout.
+    """
+
+    def __init__(self, *, delay=PICTURE_DELAY):
+        self.delay = delay
+        self.audio = ipywidgets.Audio(format="wav", autoplay=False, loop=False)
+        self.roll = ipywidgets.Image(format="png", layout={"max_width": "100%"})
+        self.score = ipywidgets.HTML(layout={"overflow": "auto", "max_width": "100%"})
+        self._lock = threading.Lock()
+        self._timer, self._latest, self._drawn_key = None, 0, None
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def show(self, music, *, instrument="piano", tempo=None, steps_per_quarter=4, draw=None,
+             key=None, title=None):
+        """Play ``music`` now; draw its roll and score soon (see the class).
+
+        Args:
+            music: anything ``musiclab.music`` understands (stream, tokens, roll, grid).
+            instrument, tempo, steps_per_quarter: playback settings.
+            draw: optional ``ax -> None`` that draws the roll instead of the default.
+            key: optional hashable naming what the pictures show; when it equals the key
+                of the pictures on screen (a tempo or instrument change), they stay.
+            title: the score's title (what the music is: model, seed, temperature).
+
+        Returns:
+            The rendered ``musiclab.sound.audio.Audio`` (its ``duration`` in seconds; long
+            music is cut to its first ``MAX_SECONDS``, and ``cut_at`` says so).
+        """
+        sound = render(music, instrument=instrument, tempo=tempo,
+                       steps_per_quarter=steps_per_quarter, max_seconds=MAX_SECONDS)
+        self.audio.value = sound.inline()
+        with self._lock:
+            self._latest += 1
+            if self._timer is not None:
+                self._timer.cancel()
+            if key is not None and key == self._drawn_key:
+                self._idle.set()
+                return sound
+            self._idle.clear()
+            job = (self._latest, music, tempo, steps_per_quarter, draw, key, title)
+            if self.delay <= 0:
+                self._timer = None
+        if self.delay <= 0:
+            self._draw(*job)
+        else:
+            self._timer = threading.Timer(self.delay, self._draw, args=job)
+            self._timer.daemon = True
+            self._timer.start()
+        return sound
+
+    def _draw(self, generation, music, tempo, steps_per_quarter, draw, key, title):
+        try:
+            roll = figure_png(draw or (lambda ax: plot_pianoroll(
+                music, ax=ax, steps_per_quarter=steps_per_quarter)))
+            if generation != self._latest:
+                return  # newer music arrived: its own timer draws it
+            if duration_seconds(music, tempo, steps_per_quarter) > MAX_SCORE_SECONDS:
+                score = (f"<i>no score: the music lasts more than {MAX_SCORE_SECONDS // 60} "
+                         "minutes; export it as MusicXML to read it in a score editor</i>")
+            else:
+                score = score_svg(music, steps_per_quarter=steps_per_quarter, title=title)
+            with self._lock:
+                if generation != self._latest:
+                    return
+                self.roll.value, self.score.value, self._drawn_key = roll, score, key
+        except Exception as error:  # shown in place of the score, never raised in a thread
+            self.score.value = error_html("Could not draw this music", error)
+        finally:
+            if generation == self._latest:
+                self._idle.set()
+
+    def wait(self, timeout=60.0):
+        """Block until the latest pictures are drawn (tests, scripts). Returns True if so."""
+        return self._idle.wait(timeout)
+
+
 def show_music(music, *, audio, roll, score, instrument="piano", tempo=None,
                steps_per_quarter=4, draw=None):
     """Render ``music`` into an ``Audio`` widget, its piano roll into an ``Image`` and its
-    score into an ``HTML`` widget. Long music is cut to its first ``MAX_SECONDS`` (the
+    score into an ``HTML`` widget, all at once (``MusicView`` does it audio first). Long music is cut to its first ``MAX_SECONDS`` (the
     returned sound's ``cut_at`` says so), and a score is engraved up to
     ``MAX_SCORE_SECONDS``, so the kernel answers in seconds whatever the file.
 
@@ -85,6 +204,18 @@ def melody_windows(corpus, steps):
         raise ValueError(f"corpus: no tune is {steps} steps long ({steps // 16} bars of "
                          "4/4); add longer tunes")
     return np.array(tokens, np.int16), np.array(owners, np.int64)
+
+
+def key_text(key):
+    """A key as people say it: ``"-1 sharps"`` -> ``"1 flat"``, ``""`` -> ``"?"``."""
+    match = re.fullmatch(r"(-?\d+) sharps?", str(key).strip())
+    if not match:
+        return str(key) or "?"
+    count = int(match.group(1))
+    if count == 0:
+        return "no sharps or flats"
+    name = "sharp" if count > 0 else "flat"
+    return f"{abs(count)} {name}{'s' if abs(count) > 1 else ''}"
 
 
 def length_note(sound):

@@ -8,7 +8,7 @@ import numpy as np
 from musiclab.vae import latent
 from musiclab.vae.generate import decode, encode, melody_steps, slerp
 from musiclab.vae.model import style_names
-from widgets._base import error_html, melody_windows, show_music
+from widgets._base import WIDE_LABELS, Debouncer, MusicView, error_html, melody_windows
 
 COMPONENTS = 3
 OWN_STYLE = "(own)"
@@ -38,7 +38,7 @@ class LatentExplorer(ipywidgets.VBox):
         ``melody`` holds the current tokens.
     """
 
-    def __init__(self, model, corpus, tempo=100, instrument="piano", debounce=0.15, seed=0):
+    def __init__(self, model, corpus, tempo=100, instrument="piano", debounce=0.1, seed=0):
         self.model, self.corpus = model, corpus
         self.tempo, self.instrument, self.debounce, self.seed = tempo, instrument, debounce, seed
         self.tokens, self.tune_index = melody_windows(corpus, melody_steps(model))
@@ -63,61 +63,77 @@ class LatentExplorer(ipywidgets.VBox):
         self.vectors.update(labels)
         steerable = list(self.style_names) or sorted(labels)
         self.melody = None
-        self._timer, self._lock = None, threading.Lock()
+        self._lock = threading.Lock()
         titles = [(f"{corpus.metadata['title'][i] or corpus.metadata['id'][i]}", k)
                   for k, i in enumerate(self.tune_index)]
         self._all_options = titles
-        self.search = ipywidgets.Text(placeholder="search tunes", description="Search")
-        self.tune_a = ipywidgets.Dropdown(options=titles, value=0, description="Tune A")
+        wide, half = WIDE_LABELS, {"width": "48%"}
+        self.search = ipywidgets.Text(placeholder="search tunes", description="Search",
+                                      style=wide)
+        self.tune_a = ipywidgets.Dropdown(options=titles, value=0, description="Tune A",
+                                          style=wide, layout=half)
         self.tune_b = ipywidgets.Dropdown(options=titles, value=min(1, len(titles) - 1),
-                                          description="Tune B")
-        self.mix = ipywidgets.FloatSlider(0.0, min=0.0, max=1.0, step=0.05, description="A → B")
+                                          description="Tune B", style=wide, layout=half)
+        self.mix = ipywidgets.FloatSlider(0.0, min=0.0, max=1.0, step=0.05, description="A → B",
+                                          style=wide)
         self.directions = [ipywidgets.FloatSlider(0.0, min=-3.0, max=3.0, step=0.1,
-                                                  description=f"direction {k + 1}")
+                                                  description=f"direction {k + 1}", style=wide)
                            for k in range(len(self.axes))]
         self.attributes = {name: ipywidgets.FloatSlider(0.0, min=-2.0, max=2.0, step=0.1,
-                                                        description=name)
+                                                        description=name, style=wide)
                            for name in self.vectors}
         self.style = ipywidgets.Dropdown(options=[OWN_STYLE, *steerable], value=OWN_STYLE,
-                                         description="style")
+                                         description="style", style=wide)
         self.style_strength = ipywidgets.FloatSlider(
             1.0, min=0.0, max=1.0 if self.style_names else 2.0, step=0.05,
-            description="style strength")
+            description="style strength", style=wide, disabled=True)
         self.temperature = ipywidgets.FloatSlider(0.0, min=0.0, max=1.5, step=0.05,
-                                                  description="temperature")
+                                                  description="temperature", style=wide)
         self.surprise = ipywidgets.Button(description="Surprise me")
-        self.status, self.score = ipywidgets.HTML(), ipywidgets.HTML()
-        self.roll = ipywidgets.Image(format="png")
-        self.audio = ipywidgets.Audio(format="wav", autoplay=False, loop=False)
+        self.status = ipywidgets.HTML()
+        self.view = MusicView()
+        self.audio, self.roll, self.score = self.view.audio, self.view.roll, self.view.score
         self.search.observe(self._refilter, names="value")
+        self._schedule = Debouncer(self.update, debounce)
         for control in (self.tune_a, self.tune_b, self.mix, self.temperature, *self.directions,
                         *self.attributes.values(), self.style, self.style_strength):
             control.observe(self._schedule, names="value")
+        # the strength only applies once a style is chosen
+        self.style.observe(lambda change: setattr(self.style_strength, "disabled",
+                                                  change["new"] == OWN_STYLE), names="value")
         self.surprise.on_click(self._surprise)
+        # with one region there is nothing to steer towards: say so instead of a dead control
+        if steerable:
+            styles = ipywidgets.HBox([self.style, self.style_strength])
+        elif len(set(regions.tolist())) < 2:
+            styles = ipywidgets.HTML("<i>style: every tune here has the same region, so there "
+                                     "is no other style to steer towards (load tunes of several "
+                                     "regions)</i>")
+        else:
+            styles = ipywidgets.HTML("<i>style: no region here has the 20 tunes (and 20 others) "
+                                     "that a style direction needs</i>")
         super().__init__([
             self.search, ipywidgets.HBox([self.tune_a, self.tune_b]), self.mix,
             ipywidgets.HBox([ipywidgets.VBox(self.directions),
                              ipywidgets.VBox(list(self.attributes.values()))]),
-            ipywidgets.HBox([self.style, self.style_strength]),
-            ipywidgets.HBox([self.temperature, self.surprise]),
+            styles, ipywidgets.HBox([self.temperature, self.surprise]),
             self.status, self.audio, self.roll, self.score,
         ])
         self.update()
 
     def _refilter(self, change=None):
         text = self.search.value.strip().lower()
-        options = [o for o in self._all_options if text in o[0].lower()] or self._all_options
-        for dropdown in (self.tune_a, self.tune_b):
-            dropdown.options = options
-
-    def _schedule(self, change=None):
-        if self.debounce <= 0:
-            self.update()
+        options = [o for o in self._all_options if text in o[0].lower()]
+        if not options:  # say so, and keep the tunes that are playing
+            self.status.value = error_html(
+                "Search", f"no tune matches {self.search.value!r}; still playing the tunes "
+                          "below")
             return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = threading.Timer(self.debounce, self.update)
-        self._timer.start()
+        for dropdown in (self.tune_a, self.tune_b):
+            current = dropdown.value
+            dropdown.options = options
+            if current in {value for _, value in options}:
+                dropdown.value = current
 
     def _surprise(self, button=None):
         rng = np.random.default_rng()
@@ -165,8 +181,10 @@ class LatentExplorer(ipywidgets.VBox):
             self.melody = decode(self.model, self.current_code()[None],
                                  temperature=self.temperature.value, seed=self.seed,
                                  style=None if style is None else style[None])[0]
-            sound = show_music(self.melody, audio=self.audio, roll=self.roll, score=self.score,
-                               instrument=self.instrument, tempo=self.tempo)
+            title = (f"melody VAE · A → B {self.mix.value:.2f} · "
+                     f"temperature {self.temperature.value:.2f}")
+            sound = self.view.show(self.melody, instrument=self.instrument, tempo=self.tempo,
+                                   title=title)
             notes = int((self.melody >= 2).sum())
             self.status.value = f"{notes} notes · {sound.duration:.1f} s"
         except Exception as error:  # shown in the widget, never raised into the kernel

@@ -16,7 +16,7 @@ from musiclab.data import encode_melody, encode_pianoroll, load_file
 from musiclab.nn.config import config_of
 from musiclab.nn.sampling import sampler_for
 from musiclab.plotting import plot_pianoroll
-from widgets._base import error_html, length_note, show_music
+from widgets._base import WIDE_LABELS, MusicView, error_html, length_note
 
 MAX_MATCHES = 200
 NO_PRIMER = -1
@@ -51,38 +51,39 @@ class SequenceSampler(ipywidgets.VBox):
         self.result, self.primed, self._uploaded = None, 0, None
         melody = config.head == "melody"
         self.temperature = ipywidgets.FloatSlider(1.0, min=0.0, max=2.0, step=0.05,
-                                                  description="temperature")
-        self.top_k = ipywidgets.IntSlider(0, min=0, max=30, description="top-k (0 off)")
+                                                  description="temperature", style=WIDE_LABELS)
+        self.top_k = ipywidgets.IntSlider(0, min=0, max=30, description="top-k (0 off)", style=WIDE_LABELS)
         self.top_p = ipywidgets.FloatSlider(1.0, min=0.05, max=1.0, step=0.05,
-                                            description="top-p", disabled=not melody)
+                                            description="top-p", style=WIDE_LABELS, disabled=not melody)
         styles = list(config.styles) or ["(not conditioned)"]
-        self.style = ipywidgets.Dropdown(options=styles, value=styles[0], description="style",
+        self.style = ipywidgets.Dropdown(options=styles, value=styles[0], description="style", style=WIDE_LABELS,
                                          disabled=not config.styles)
         self.style_strength = ipywidgets.FloatSlider(1.0, min=0.0, max=2.0, step=0.1,
-                                                     description="style strength",
+                                                     description="style strength", style=WIDE_LABELS,
                                                      disabled=not config.styles)
-        self.search = ipywidgets.Text(placeholder="search primer tunes", description="Search")
-        self.primer = ipywidgets.Dropdown(description="primer", layout={"width": "60%"})
+        self.search = ipywidgets.Text(placeholder="search primer tunes", description="Search", style=WIDE_LABELS)
+        self.primer = ipywidgets.Dropdown(description="primer", style=WIDE_LABELS, layout={"width": "60%"})
         self.upload = ipywidgets.FileUpload(accept=".mid,.midi,.xml,.musicxml,.mxl,.abc",
                                             multiple=False, description="Upload primer")
         per_bar = 4 * config.steps_per_quarter
         self.primer_steps = ipywidgets.IntSlider(4 * per_bar, min=1, max=16 * per_bar,
-                                                 description="primer steps")
+                                                 description="primer steps", style=WIDE_LABELS)
         self.length = ipywidgets.IntSlider(8 * per_bar, min=per_bar, max=64 * per_bar,
-                                           step=per_bar, description="new steps")
-        self.seed = ipywidgets.IntText(0, description="seed")
+                                           step=per_bar, description="new steps", style=WIDE_LABELS)
+        self.seed = ipywidgets.IntText(0, description="seed", style=WIDE_LABELS)
+        self.pin_seed = ipywidgets.Checkbox(False, description="pin seed", style=WIDE_LABELS)
         self.generate_button = ipywidgets.Button(description="Generate", button_style="primary")
-        self.status, self.score = ipywidgets.HTML(), ipywidgets.HTML()
-        self.roll = ipywidgets.Image(format="png")
-        self.audio = ipywidgets.Audio(format="wav", autoplay=False, loop=False)
+        self.status = ipywidgets.HTML()
+        self.view = MusicView()
+        self.audio, self.roll, self.score = self.view.audio, self.view.roll, self.view.score
         self.search.observe(self._refilter, names="value")
         self.upload.observe(self._uploaded_file, names="value")
-        self.generate_button.on_click(lambda button: self.generate())
+        self.generate_button.on_click(lambda button: self.generate_new())
         self._refilter()
         super().__init__([
             ipywidgets.HBox([self.temperature, self.top_k, self.top_p]),
             ipywidgets.HBox([self.style, self.style_strength]),
-            ipywidgets.HBox([self.length, self.seed]),
+            ipywidgets.HBox([self.length, self.seed, self.pin_seed]),
             ipywidgets.HBox([self.search, self.upload]),
             ipywidgets.HBox([self.primer, self.primer_steps]),
             self.generate_button, self.status, self.audio, self.roll, self.score,
@@ -149,8 +150,15 @@ class SequenceSampler(ipywidgets.VBox):
             sequence = self._encode(stream)
         return np.asarray(sequence)[:self.primer_steps.value]
 
+    def generate_new(self):
+        """What *Generate* does: a new seed (the next one) unless the seed is pinned, so
+        each press plays something new and every result can be made again from its seed."""
+        if self.result is not None and not self.pin_seed.value:
+            self.seed.value = int(self.seed.value) + 1
+        return self.generate()
+
     def generate(self):
-        """Sample with the current settings, then show and play the result.
+        """Sample with the current settings (the seed as it is), then play and show the result.
 
         Returns:
             The generated sequence (primer included), or ``None`` after an error,
@@ -166,12 +174,14 @@ class SequenceSampler(ipywidgets.VBox):
                 top_p=self.top_p.value if self.config.head == "melody" else 1.0,
                 seed=int(self.seed.value), primer=primer, style=style,
                 style_strength=self.style_strength.value)[0]
-            self.primed = 0 if primer is None else len(primer)
-            per_quarter = self.config.steps_per_quarter
-            sound = show_music(self.result, audio=self.audio, roll=self.roll, score=self.score,
-                               instrument=self.instrument, tempo=self.tempo,
-                               steps_per_quarter=per_quarter,
-                               draw=lambda ax: self._draw(ax, per_quarter))
+            self.primed = primed = 0 if primer is None else len(primer)
+            per_quarter, result = self.config.steps_per_quarter, self.result
+            title = (f"{self.config.kind} · "
+                     f"seed {int(self.seed.value)} · temperature {self.temperature.value:.2f}"
+                     + (f" · {self.style.value}" if self.config.styles else ""))
+            sound = self.view.show(result, instrument=self.instrument, tempo=self.tempo,
+                                   steps_per_quarter=per_quarter, title=title,
+                                   draw=lambda ax: self._draw(ax, result, primed, per_quarter))
             self.status.value = (f"{self.primed} primer steps + {self.length.value} new steps · "
                                  f"{sound.duration:.1f} s{length_note(sound)}")
             return self.result
@@ -179,8 +189,9 @@ class SequenceSampler(ipywidgets.VBox):
             self.status.value = error_html("Could not generate", error)
             return None
 
-    def _draw(self, ax, per_quarter):
-        plot_pianoroll(self.result, ax=ax, steps_per_quarter=per_quarter)
-        if self.primed:
-            ax.axvline(self.primed / per_quarter, color="#d62728", linewidth=1.5)
+    @staticmethod
+    def _draw(ax, result, primed, per_quarter):
+        plot_pianoroll(result, ax=ax, steps_per_quarter=per_quarter)
+        if primed:
+            ax.axvline(primed / per_quarter, color="#d62728", linewidth=1.5)
             ax.set_title("primer | continuation", fontsize=9)

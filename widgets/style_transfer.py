@@ -1,5 +1,7 @@
 """``StyleTransfer``: move a tune into another style, and hear it before and after."""
 
+import threading
+
 import ipywidgets
 import numpy as np
 
@@ -9,7 +11,7 @@ from musiclab.style.transfer import contour_correlation, transfer_style
 from musiclab.vae import latent
 from musiclab.vae.generate import encode, melody_steps
 from musiclab.vae.model import style_names
-from widgets._base import error_html, show_music
+from widgets._base import WIDE_LABELS, Debouncer, MusicView, error_html
 
 BY_STYLE = "by style"
 
@@ -35,7 +37,7 @@ class StyleTransfer(ipywidgets.VBox):
     """
 
     def __init__(self, model, corpus, classifier=None, regions=None, tempo=100,
-                 instrument=BY_STYLE, seed=0):
+                 instrument=BY_STYLE, seed=0, debounce=0.05):
         if classifier is not None and not regions:
             raise ValueError("regions: give the classifier's region names")
         self.model, self.classifier, self.regions = model, classifier, regions
@@ -66,20 +68,25 @@ class StyleTransfer(ipywidgets.VBox):
         meta = corpus.metadata
         self._options = [(f"{meta['title'][i] or meta['id'][i]} ({self.sources[k]})", k)
                          for k, i in enumerate(tune_index)]
-        self.search = ipywidgets.Text(placeholder="search tunes", description="Search")
+        wide = WIDE_LABELS
+        self.search = ipywidgets.Text(placeholder="search tunes", description="Search",
+                                      style=wide)
         self.tune = ipywidgets.Dropdown(options=self._options, value=0, description="tune",
-                                        layout={"width": "60%"})
-        self.target = ipywidgets.Dropdown(options=targets, description="to style",
+                                        style=wide, layout={"width": "60%"})
+        self.target = ipywidgets.Dropdown(options=targets, description="to style", style=wide,
                                           value=next(t for t in targets if t != self.sources[0]))
         self.strength = ipywidgets.FloatSlider(1.0, min=0.0, max=1.0 if self.styles else 2.0,
-                                               step=0.05, description="strength")
+                                               step=0.05, description="strength", style=wide)
         self.temperature = ipywidgets.FloatSlider(0.0, min=0.0, max=1.5, step=0.05,
-                                                  description="temperature")
+                                                  description="temperature", style=wide)
         self.status = ipywidgets.HTML()
         self.before, self.after = self._panel(), self._panel()
+        self._before_shown = None  # the tune the "before" column plays now
+        self._lock = threading.Lock()
         self.search.observe(self._refilter, names="value")
+        schedule = Debouncer(self.update, debounce)
         for control in (self.tune, self.target, self.strength, self.temperature):
-            control.observe(lambda change: self.update(), names="value")
+            control.observe(schedule, names="value")
         super().__init__([
             ipywidgets.HBox([self.search, self.tune]),
             ipywidgets.HBox([self.target, self.strength, self.temperature]),
@@ -91,19 +98,32 @@ class StyleTransfer(ipywidgets.VBox):
 
     @staticmethod
     def _panel():
-        return {"verdict": ipywidgets.HTML(),
-                "audio": ipywidgets.Audio(format="wav", autoplay=False, loop=False),
-                "roll": ipywidgets.Image(format="png", layout={"width": "420px"}),
-                "score": ipywidgets.HTML()}
+        view = MusicView()
+        return {"verdict": ipywidgets.HTML(), "view": view, "audio": view.audio,
+                "roll": view.roll, "score": view.score}
 
     @staticmethod
     def _column(title, panel):
+        # two columns side by side, each half the width; a wide score scrolls in its column
         return ipywidgets.VBox([ipywidgets.HTML(f"<b>{title}</b>"), panel["verdict"],
-                                panel["audio"], panel["roll"], panel["score"]])
+                                panel["audio"], panel["roll"], panel["score"]],
+                               layout={"width": "50%", "overflow": "hidden"})
 
     def _refilter(self, change=None):
         text = self.search.value.strip().lower()
-        self.tune.options = [o for o in self._options if text in o[0].lower()] or self._options
+        options = [o for o in self._options if text in o[0].lower()]
+        if not options:  # say so, and keep the tune that is playing
+            self.status.value = error_html(
+                "Search", f"no tune matches {self.search.value!r}; still playing the tune below")
+            return
+        current = self.tune.value
+        self.tune.options = options
+        if current in {value for _, value in options}:
+            self.tune.value = current
+
+    def wait(self, timeout=60.0):
+        """Block until both columns' pictures are drawn (tests, scripts)."""
+        return all(panel["view"].wait(timeout) for panel in (self.before, self.after))
 
     def _verdict(self, tokens):
         if self.classifier is None:
@@ -112,15 +132,21 @@ class StyleTransfer(ipywidgets.VBox):
         best = int(probabilities.argmax())
         return f"classifier: {self.regions[best]} ({probabilities[best]:.2f})"
 
-    def _show(self, panel, tokens, style):
+    def _show(self, panel, tokens, style, title):
         instrument = style_instrument(style) if self.instrument == BY_STYLE else self.instrument
-        show_music(tokens, audio=panel["audio"], roll=panel["roll"], score=panel["score"],
-                   instrument=instrument, tempo=self.tempo)
+        panel["view"].show(tokens, instrument=instrument, tempo=self.tempo, title=title)
         verdict = self._verdict(tokens)
         panel["verdict"].value = f"{style} on {instrument}" + (f" · {verdict}" if verdict else "")
 
     def update(self):
-        """Move the chosen tune to the chosen style and show both; errors appear inside."""
+        """Move the chosen tune to the chosen style and show both; errors appear inside.
+
+        Updates run one at a time and read the controls when they start.
+        """
+        with self._lock:
+            self._update()
+
+    def _update(self):
         try:
             index, target = self.tune.value, self.target.value
             self.original, source = self.tokens[index], str(self.sources[index])
@@ -128,8 +154,12 @@ class StyleTransfer(ipywidgets.VBox):
                                         strength=self.strength.value, source=source,
                                         vectors=self.vectors,
                                         temperature=self.temperature.value, seed=self.seed)[0]
-            self._show(self.before, self.original, source)
-            self._show(self.after, self.moved, target)
+            if self._before_shown != index:  # the original only changes with the tune
+                self._show(self.before, self.original, source, f"{source} (original)")
+                self._before_shown = index
+            self._show(self.after, self.moved, target,
+                       f"moved to {target} · strength {self.strength.value:.2f} · "
+                       f"temperature {self.temperature.value:.2f}")
             kept = contour_correlation(self.original, self.moved)
             self.status.value = (f"{source} → {target} at strength {self.strength.value:.2f} · "
                                  f"contour kept: {kept:.2f} · changed steps: "

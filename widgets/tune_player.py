@@ -4,7 +4,7 @@ import ipywidgets
 
 from musiclab.data import load_corpus
 from musiclab.sound.instruments import GM_PROGRAMS
-from widgets._base import length_note, show_music
+from widgets._base import WIDE_LABELS, MusicView, key_text, length_note
 
 MAX_MATCHES = 200
 
@@ -27,18 +27,19 @@ class TunePlayer(ipywidgets.VBox):
         self.corpus = corpus if corpus is not None else load_corpus()
         self.voices = voices
         collections = sorted(set(self.corpus.metadata["collection"]))
-        self.search = ipywidgets.Text(placeholder="search titles or ids", description="Search")
+        self.search = ipywidgets.Text(placeholder="search titles or ids", description="Search",
+                                      style=WIDE_LABELS)
         self.collection = ipywidgets.Dropdown(options=["all", *collections], value="all",
-                                              description="Collection")
-        self.tune = ipywidgets.Dropdown(description="Tune", layout={"width": "60%"})
+                                              description="Collection", style=WIDE_LABELS)
+        self.tune = ipywidgets.Dropdown(description="Tune", style=WIDE_LABELS,
+                                        layout={"width": "95%"})
         self.instrument = ipywidgets.Dropdown(options=sorted(GM_PROGRAMS), value=instrument,
-                                              description="Instrument")
+                                              description="Instrument", style=WIDE_LABELS)
         self.tempo = ipywidgets.IntSlider(value=tempo, min=40, max=220, step=5,
-                                          description="Tempo")
+                                          description="Tempo", style=WIDE_LABELS)
         self.status = ipywidgets.HTML()
-        self.score = ipywidgets.HTML()
-        self.roll = ipywidgets.Image(format="png")
-        self.audio = ipywidgets.Audio(format="wav", autoplay=False, loop=False)
+        self.view = MusicView()
+        self.audio, self.roll, self.score = self.view.audio, self.view.roll, self.view.score
         for control in (self.search, self.collection):
             control.observe(self._refilter, names="value")
         for control in (self.tune, self.instrument, self.tempo):
@@ -69,10 +70,16 @@ class TunePlayer(ipywidgets.VBox):
 
     def _refilter(self, change=None):
         options = self._matches()
+        if not options:  # say so, and keep the tune that is playing
+            self._message(f"No tune matches {self.search.value!r}"
+                          + (f" in {self.collection.value}" if self.collection.value != "all"
+                             else "") + "; still playing the tune below.", error=True)
+            return
+        current = self.tune.value
         self.tune.options = options
-        if not options:
-            self._message(f"No tune matches {self.search.value!r}.", error=True)
-        elif self.tune.value is None:
+        if current in {value for _, value in options}:
+            self.tune.value = current
+        else:
             self.tune.value = options[0][1]
 
     def _message(self, text, error=False):
@@ -91,11 +98,15 @@ class TunePlayer(ipywidgets.VBox):
             return
         try:
             music = self._music(index)
-            audio = show_music(music, audio=self.audio, roll=self.roll, score=self.score,
-                               instrument=self.instrument.value, tempo=self.tempo.value)
             info = self.corpus.info(index)
-            self._message(f"{info['title']} · {info['collection']} · {info['region']} · "
-                          f"key {info['key'] or '?'} · meter {info['meter'] or '?'} · "
+            # the pictures stay when only the tempo or the instrument changed
+            audio = self.view.show(music, instrument=self.instrument.value,
+                                   tempo=self.tempo.value, key=(index, self.voices),
+                                   title=info["title"] or info["id"])
+            where = info["collection"] if info["region"] in ("", info["collection"]) else \
+                f"{info['collection']} · {info['region']}"
+            self._message(f"{info['title']} · {where} · key {key_text(info['key'])} · "
+                          f"meter {info['meter'] or '?'} · "
                           f"{audio.duration:.1f} s ({audio.backend}){length_note(audio)}")
         except Exception as error:  # shown to the user instead of killing the callback
             self._message(f"Could not show this tune: {error}", error=True)

@@ -227,5 +227,9 @@ def to_score(roll, steps_per_quarter=4):
                     other.remove(element)  # an element lives in one stream at a time
                     part.insert(offset, element)
         part.partName = VOICES[track] if roll.shape[2] == 4 else f"track {track + 1}"
+        if part.recurse().notes:  # the clef that suits the notes (a bass part in bass clef)
+            for old in list(part.recurse().getElementsByClass(music21.clef.Clef)):
+                old.activeSite.remove(old)
+            part.insert(0, music21.clef.bestClef(part, recurse=True))
         score.insert(0, part)
     return score

@@ -10,6 +10,11 @@ Backends, tried in this order by ``backend="auto"``:
    chorus and reverb, in stereo at 48 kHz, several times slower;
 3. ``fluidsynth``, the command-line synthesiser, when it is installed;
 4. ``numpy``: a small additive synthesiser, always available.
+
+Whatever the backend, ``render`` brings the sound to one loudness (``TARGET_LOUDNESS``,
+ITU-R BS.1770 integrated loudness measured by ``pyloudnorm``), so a solo melody, a
+four-part chorale and a GAN phrase play at the same level and switching widgets never
+jumps; a peak that would pass ``PEAK_CEILING`` lowers the whole sound instead of clipping.
 """
 
 import functools
@@ -27,6 +32,8 @@ from musiclab.sound.instruments import instrument_program
 from musiclab.sound.soundfont import SAMPLE_RATE, load_soundfont
 
 BACKENDS = ("sampler", "midirenderer", "fluidsynth", "numpy")
+TARGET_LOUDNESS = -20.0  # LUFS: everything musiclab plays is brought to this loudness
+PEAK_CEILING = 10 ** (-1 / 20)  # -1 dBFS: no sample louder, whatever the loudness asks
 INLINE_SAMPLE_RATE = 24000
 WAV_BLOCK = 2**20  # frames converted to 16 bits at a time
 
@@ -58,6 +65,36 @@ class Audio:
     def rms(self):
         """Root-mean-square level over all samples."""
         return float(np.sqrt(np.mean(np.square(self.samples)))) if self.samples.size else 0.0
+
+    def loudness(self):
+        """Integrated loudness (ITU-R BS.1770, LUFS); ``-inf`` for silence.
+
+        Sounds shorter than the standard 400 ms block are measured in one block."""
+        import pyloudnorm
+
+        if not self.samples.size or not np.any(self.samples):
+            return float("-inf")
+        block = min(0.4, len(self.samples) / self.sample_rate)
+        meter = pyloudnorm.Meter(self.sample_rate, block_size=block)
+        return float(meter.integrated_loudness(self.samples.astype(np.float64)))
+
+    def normalized(self, target=TARGET_LOUDNESS, *, ceiling=PEAK_CEILING):
+        """A copy at ``target`` LUFS, lowered if needed so no sample passes ``ceiling``.
+
+        Silence, and sounds too short to measure (under 10 ms), come back unchanged.
+        """
+        copy = Audio(self.samples, self.sample_rate, self.backend)
+        copy.cut_at = self.cut_at
+        if len(self.samples) < self.sample_rate // 100:
+            return copy
+        level = self.loudness()
+        if not np.isfinite(level):
+            return copy
+        gain = 10 ** ((target - level) / 20)
+        peak = float(np.abs(self.samples).max())
+        gain = min(gain, ceiling / peak)
+        copy.samples = (self.samples * np.float32(gain)).astype(np.float32)
+        return copy
 
     def mono(self):
         """A one-channel copy."""
@@ -248,7 +285,7 @@ def available_backends():
 
 
 def render(music, *, instrument="piano", tempo=None, backend="auto", soundfont=None,
-           steps_per_quarter=4, max_seconds=None):
+           steps_per_quarter=4, max_seconds=None, loudness=TARGET_LOUDNESS):
     """Render music to sound through a General MIDI soundfont.
 
     Args:
@@ -260,6 +297,9 @@ def render(music, *, instrument="piano", tempo=None, backend="auto", soundfont=N
         steps_per_quarter: resolution of array inputs.
         max_seconds: optional: play only the beginning, this long (``Audio.cut_at`` then
             holds the length of the whole piece).
+        loudness: the integrated loudness in LUFS to bring the sound to (default
+            ``TARGET_LOUDNESS``, the same for everything musiclab plays); ``None``
+            keeps the backend's own level.
 
     Returns:
         An ``Audio`` (24 kHz mono from the sampler, 48 kHz stereo from midirenderer).
@@ -279,6 +319,8 @@ def render(music, *, instrument="piano", tempo=None, backend="auto", soundfont=N
             for note in track.notes:
                 note.end = min(note.end, max_seconds)
     audio = _render(midi, soundfont, backend, seconds)
+    if loudness is not None:
+        audio = audio.normalized(loudness)
     audio.cut_at = whole if seconds < whole else None
     return audio
 
