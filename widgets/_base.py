@@ -154,9 +154,10 @@ class MusicView:
 def show_music(music, *, audio, roll, score, instrument="piano", tempo=None,
                steps_per_quarter=4, draw=None):
     """Render ``music`` into an ``Audio`` widget, its piano roll into an ``Image`` and its
-    score into an ``HTML`` widget, all at once (``MusicView`` does it audio first). Long music is cut to its first ``MAX_SECONDS`` (the
-    returned sound's ``cut_at`` says so), and a score is engraved up to
-    ``MAX_SCORE_SECONDS``, so the kernel answers in seconds whatever the file.
+    score into an ``HTML`` widget, all at once (``MusicView`` plays first and draws after).
+    Long music is cut to its first ``MAX_SECONDS`` (the returned sound's ``cut_at`` says
+    so), and a score is engraved up to ``MAX_SCORE_SECONDS``, so the kernel answers in
+    seconds whatever the file.
 
     Args:
         music: anything ``musiclab.music`` understands (stream, tokens, roll, grid).

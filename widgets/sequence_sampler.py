@@ -50,27 +50,31 @@ class SequenceSampler(ipywidgets.VBox):
         self.tempo, self.instrument = tempo, instrument
         self.result, self.primed, self._uploaded = None, 0, None
         melody = config.head == "melody"
+        wide = WIDE_LABELS
         self.temperature = ipywidgets.FloatSlider(1.0, min=0.0, max=2.0, step=0.05,
-                                                  description="temperature", style=WIDE_LABELS)
-        self.top_k = ipywidgets.IntSlider(0, min=0, max=30, description="top-k (0 off)", style=WIDE_LABELS)
+                                                  description="temperature", style=wide)
+        self.top_k = ipywidgets.IntSlider(0, min=0, max=30, description="top-k (0 off)",
+                                          style=wide)
         self.top_p = ipywidgets.FloatSlider(1.0, min=0.05, max=1.0, step=0.05,
-                                            description="top-p", style=WIDE_LABELS, disabled=not melody)
+                                            description="top-p", style=wide, disabled=not melody)
         styles = list(config.styles) or ["(not conditioned)"]
-        self.style = ipywidgets.Dropdown(options=styles, value=styles[0], description="style", style=WIDE_LABELS,
-                                         disabled=not config.styles)
+        self.style = ipywidgets.Dropdown(options=styles, value=styles[0], description="style",
+                                         style=wide, disabled=not config.styles)
         self.style_strength = ipywidgets.FloatSlider(1.0, min=0.0, max=2.0, step=0.1,
-                                                     description="style strength", style=WIDE_LABELS,
+                                                     description="style strength", style=wide,
                                                      disabled=not config.styles)
-        self.search = ipywidgets.Text(placeholder="search primer tunes", description="Search", style=WIDE_LABELS)
-        self.primer = ipywidgets.Dropdown(description="primer", style=WIDE_LABELS, layout={"width": "60%"})
+        self.search = ipywidgets.Text(placeholder="search primer tunes", description="Search",
+                                      style=wide)
+        self.primer = ipywidgets.Dropdown(description="primer", style=wide,
+                                          layout={"width": "60%"})
         self.upload = ipywidgets.FileUpload(accept=".mid,.midi,.xml,.musicxml,.mxl,.abc",
                                             multiple=False, description="Upload primer")
         per_bar = 4 * config.steps_per_quarter
         self.primer_steps = ipywidgets.IntSlider(4 * per_bar, min=1, max=16 * per_bar,
-                                                 description="primer steps", style=WIDE_LABELS)
+                                                 description="primer steps", style=wide)
         self.length = ipywidgets.IntSlider(8 * per_bar, min=per_bar, max=64 * per_bar,
-                                           step=per_bar, description="new steps", style=WIDE_LABELS)
-        self.seed = ipywidgets.IntText(0, description="seed", style=WIDE_LABELS)
+                                           step=per_bar, description="new steps", style=wide)
+        self.seed = ipywidgets.IntText(0, description="seed", style=wide)
         self.pin_seed = ipywidgets.Checkbox(False, description="pin seed", style=WIDE_LABELS)
         self.generate_button = ipywidgets.Button(description="Generate", button_style="primary")
         self.status = ipywidgets.HTML()
