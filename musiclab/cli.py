@@ -107,6 +107,20 @@ def build_parser():
     add_backend_option(sample)
     sample.set_defaults(run=_sample)
 
+    models = commands.add_parser("models", help="the trained models that ship with musiclab")
+    model_commands = models.add_subparsers(dest="action", required=True, parser_class=Parser)
+    model_commands.add_parser("list", help="every shipped model with its card's figures") \
+        .set_defaults(run=_models_list)
+    publish = model_commands.add_parser("publish", help="ship a training run in the package "
+                                                        "(for maintainers)")
+    publish.add_argument("run_folder", help="the folder `musiclab train ... --out` wrote")
+    publish.add_argument("--name", required=True, help="the shipped model's name")
+    publish.add_argument("--command", required=True, dest="train_command",
+                         help="the exact command that trained it (recorded in the card)")
+    publish.add_argument("--last", action="store_true",
+                         help="ship the last checkpoint, not the best on validation")
+    publish.set_defaults(run=_models_publish)
+
     train = commands.add_parser("train", help="train a model")
     train_commands = train.add_subparsers(dest="model", required=True, parser_class=Parser)
     for family in FAMILIES:
@@ -178,6 +192,48 @@ def _render(arguments):
     return 0
 
 
+def _models_list(arguments):
+    from musiclab.shipped import table
+
+    rows = table()
+    if not rows:
+        print("no shipped models in this install")
+        return 0
+    header = ("name", "family", "parameters", "MB", "steps", "minutes", "held-out")
+    lines = [header] + [(row["name"], row["family"],
+                         f"{row['parameters']:,}" if row["parameters"] else "-",
+                         f"{row['megabytes']:.1f}", f"{row['steps'] or 0:,}",
+                         f"{row['minutes']:.1f}", row["held_out"]) for row in rows]
+    widths = [max(len(str(line[k])) for line in lines) for k in range(len(header))]
+    for line in lines:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip())
+    total = sum(row["megabytes"] for row in rows)
+    print(f"{len(rows)} models, {total:.1f} MB in all; cards: musiclab/_data/NAME/model_card.json")
+    return 0
+
+
+def _import_model_kinds():
+    """Import every family's model module: each registers its kinds of model."""
+    for family in FAMILIES:
+        if importlib.util.find_spec(f"musiclab.{family}.model") is not None:
+            importlib.import_module(f"musiclab.{family}.model")
+
+
+def _models_publish(arguments):
+    folder = Path(arguments.run_folder)
+    if not (folder / "state.json").is_file():
+        raise UsageError(f"musiclab: {folder}: not a training run (no state.json)")
+    choose_backend(arguments)
+    _import_model_kinds()
+    from musiclab.nn.publish import publish_run
+
+    card = publish_run(folder, arguments.name, command=arguments.train_command,
+                       best=not arguments.last)
+    print(f"shipped {card['name']} ({card['family']}, {card['size_bytes'] / 1e6:.1f} MB)")
+    print(json.dumps(card["held_out"], indent=1)[:2000])
+    return 0
+
+
 def _sample(arguments):
     check_playback(arguments)
     check_at_least_one(arguments, "length", "count", "primer_steps")
@@ -187,9 +243,7 @@ def _sample(arguments):
     check_memory("--count and --length", arguments.count * steps * (
         88 * 4 + audio_bytes_per_step(arguments.tempo)))
     choose_backend(arguments)
-    for family in FAMILIES:  # a family's model module registers its kinds of model
-        if importlib.util.find_spec(f"musiclab.{family}.model") is not None:
-            importlib.import_module(f"musiclab.{family}.model")
+    _import_model_kinds()
     from musiclab.nn.config import (  # Keras loads after --backend is set
         config_of,
         load_any,

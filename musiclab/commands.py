@@ -107,9 +107,13 @@ def check_memory(what, bytes_needed):
 
 
 def choose_backend(arguments):
-    """Set ``KERAS_BACKEND`` from ``--backend`` (before Keras is first imported)."""
+    """Set ``KERAS_BACKEND`` from ``--backend``, then load Keras with the backend's native
+    start-up lines silenced (a command prints results, not device logs)."""
     if getattr(arguments, "backend", None):
         os.environ["KERAS_BACKEND"] = arguments.backend
+    from musiclab.lazy import import_quietly
+
+    import_quietly("keras")
 
 
 def audio_bytes_per_step(tempo, steps_per_quarter=4):

@@ -57,8 +57,16 @@ def native_stderr_silenced():
 
 def import_quietly(name):
     """Import a module; while TensorFlow is not yet loaded, with native stderr silenced
-    (a family module may be the first to load it, through Keras or keras_hub)."""
+    (a family module may be the first to load it, through Keras or keras_hub).
+
+    TensorFlow looks for devices on first use, not on import ("failed call to cuInit" on
+    a machine without a GPU): when this import loaded it, its devices are listed here,
+    still silenced, so that line never reaches a notebook either.
+    """
     if "tensorflow" in sys.modules:
         return importlib.import_module(name)
     with native_stderr_silenced():
-        return importlib.import_module(name)
+        module = importlib.import_module(name)
+        if "tensorflow" in sys.modules:
+            sys.modules["tensorflow"].config.list_physical_devices()
+        return module

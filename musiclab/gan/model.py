@@ -25,7 +25,7 @@ from musiclab.nn.config import JSONConfig, attach, load_model, register
 from musiclab.vocab import HIGHEST_PITCH, KEYS, LOWEST_PITCH
 
 
-@register("pianoroll_gan")
+@register("pianoroll_gan", held_out="musiclab.gan.run:held_out")
 @dataclasses.dataclass(frozen=True)
 class GANConfig(JSONConfig):
     """Hyper-parameters of the piano-roll GAN (saved as JSON beside the weights).

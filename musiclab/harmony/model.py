@@ -22,7 +22,7 @@ from musiclab.nn.layers import Shift
 from musiclab.vocab import START_TOKEN, VOCABULARY_SIZE, VOICES
 
 
-@register("harmony")
+@register("harmony", held_out="musiclab.harmony.run:held_out")
 @dataclasses.dataclass(frozen=True)
 class HarmonyConfig(JSONConfig):
     """Hyper-parameters of the melody-with-harmony model (saved as JSON beside the weights).

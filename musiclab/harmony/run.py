@@ -167,3 +167,15 @@ def harmonize(model, melody, *, temperature=1.0, seed=0):
     grids = generate_chorale(model, temperature=temperature, seed=seed, melody=melody)
     return grids[0] if np.ndim(melody) == 1 else grids
 
+
+
+def held_out(model):
+    """A melody-with-harmony model's teacher-forced figures per voice on the test split's
+    4-bar chorale windows (for its card)."""
+    from musiclab.data.splits import SPLIT
+
+    grids = chorale_grids()
+    return {"data": {"corpus": "bach", "split": SPLIT, "bars": 4,
+                     "train_windows": int(len(grids["train"])),
+                     "test_windows": int(len(grids["test"]))},
+            "held_out": task_scores(model, grids["test"])}

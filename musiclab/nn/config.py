@@ -30,16 +30,18 @@ _KINDS = {}
 _CONFIGS = weakref.WeakKeyDictionary()
 
 
-def register(kind, *, sampler=None):
+def register(kind, *, sampler=None, held_out=None):
     """Class decorator: name a config class's model kind (``config.kind``) for loading.
 
     Args:
         kind: the kind's name, written into every model file.
         sampler: for a next-step model, where its ``generate`` function lives
             (``"package.module:function"``, see ``nn.sampling.sampler_for``).
+        held_out: where the family's ``model -> {"data": ..., "held_out": ...}`` lives,
+            the figures a shipped model's card reports (``nn.publish``).
     """
     def decorate(cls):
-        cls.kind, cls.sampler = kind, sampler
+        cls.kind, cls.sampler, cls.held_out = kind, sampler, held_out
         _KINDS[kind] = cls
         return cls
     return decorate
@@ -53,6 +55,7 @@ class JSONConfig:
 
     kind = None
     sampler = None
+    held_out = None
 
     def to_json(self):
         return json.dumps(dataclasses.asdict(self), indent=1)

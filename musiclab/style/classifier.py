@@ -28,7 +28,7 @@ REGIONS = ("bach", "chinese", "european", "irish")
 DANCES = ("reel", "jig", "hornpipe", "strathspey", "clog")
 
 
-@register("style_classifier")
+@register("style_classifier", held_out="musiclab.style.judge:held_out")
 @dataclasses.dataclass(frozen=True)
 class StyleClassifierConfig(JSONConfig):
     """Hyper-parameters of the style classifier (saved as JSON beside the weights).

@@ -26,7 +26,7 @@ from musiclab.vocab import START_TOKEN, VOCABULARY_SIZE
 LOG2 = math.log(2.0)
 
 
-@register("melody_vae")
+@register("melody_vae", held_out="musiclab.vae.training:held_out")
 @dataclasses.dataclass(frozen=True)
 class MelodyVAEConfig(JSONConfig):
     """Hyper-parameters of the melody VAE (saved as JSON beside the weights).

@@ -140,3 +140,19 @@ def evaluate_vae(model, tokens, *, batch_size=256, styles=None):
         "free_running_accuracy": float(np.concatenate(free).mean()),
         "kl_bits": mean_kl_bits(model, tokens, batch_size=batch_size, styles=styles),
     }
+
+
+def held_out(model):
+    """A melody VAE's figures on the test split's windows of its length (for its card)."""
+    from musiclab.data.splits import SPLIT, corpus_windows
+    from musiclab.nn.config import config_of
+
+    config = config_of(model)
+    if config.styles:
+        raise ValueError("model: a conditional VAE's card needs its tunes' styles; "
+                         "publish it with musiclab.vae.shipped.publish")
+    windows = corpus_windows("all", bars=config.bars, steps_per_bar=config.steps_per_bar)
+    return {"data": {"corpus": "all", "split": SPLIT, "bars": config.bars,
+                     "train_windows": int(len(windows["train"])),
+                     "test_windows": int(len(windows["test"]))},
+            "held_out": evaluate_vae(model, windows["test"])}

@@ -35,7 +35,8 @@ from musiclab.vocab import KEYS, START_TOKEN, VOCABULARY_SIZE
 HEADS = ("melody", "pianoroll")
 
 
-@register("wavenet", sampler="musiclab.wavenet.sample:generate")
+@register("wavenet", sampler="musiclab.wavenet.sample:generate",
+          held_out="musiclab.wavenet.training:held_out")
 @dataclasses.dataclass(frozen=True)
 class WaveNetConfig(JSONConfig):
     """Hyper-parameters of a WaveNet (saved as JSON beside the weights).

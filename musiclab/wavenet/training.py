@@ -105,3 +105,21 @@ def sequence_scores(model, pieces, *, labels=None, batch_size=16):
     if roll:
         return {"steps": steps, "frame_nll": total / steps}
     return {"steps": steps, "token_nll": total / steps, "accuracy": correct / steps}
+
+
+def held_out(model):
+    """A melody WaveNet's figures on the test split of the bundled corpus (for its card).
+
+    Returns:
+        ``{"data": {...}, "held_out": {"token_nll", "accuracy", "steps"}}``.
+    """
+    from musiclab.data.splits import SPLIT, corpus_pieces
+    from musiclab.nn.config import config_of
+
+    config = config_of(model)
+    pieces, labels, _ = corpus_pieces("all", config.head, bool(config.styles))
+    scores = sequence_scores(model, pieces["test"],
+                             labels=None if labels is None else labels["test"])
+    return {"data": {"corpus": "all", "split": SPLIT, "styles": list(config.styles),
+                     "train_pieces": len(pieces["train"]), "test_pieces": len(pieces["test"])},
+            "held_out": {key: float(value) for key, value in scores.items()}}
