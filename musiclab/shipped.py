@@ -52,10 +52,19 @@ def model_path(name, root=None):
     return path
 
 
+# cards written before cards named their family and config module
+_EARLIER_CARDS = {"melody_vae": "musiclab.vae.model", "transformer": "musiclab.transformer.model"}
+
+
 def _family(entry):
     if entry.get("family"):
         return entry["family"]
     return "melody_vae" if "bars" in entry.get("config", {}) else "transformer"
+
+
+def config_module(entry):
+    """The module whose import registers a card's kind of model (for loading it)."""
+    return entry.get("module") or _EARLIER_CARDS[_family(entry)]
 
 
 def _headline(entry):

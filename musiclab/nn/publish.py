@@ -7,6 +7,7 @@ function (named by its config's registration, ``register(kind, held_out=...)``).
 ``musiclab.shipped`` reads the cards without loading Keras.
 """
 
+import functools
 import importlib
 import json
 from pathlib import Path
@@ -17,7 +18,7 @@ from musiclab import __version__
 from musiclab.errors import MusiclabError
 from musiclab.files import atomic_write_text
 from musiclab.nn.config import attach, config_of, load_any, save_model
-from musiclab.shipped import PRETRAINED_ROOT
+from musiclab.shipped import PRETRAINED_ROOT, card, config_module, model_path
 
 
 def held_out_figures(model):
@@ -63,6 +64,7 @@ def publish_run(run_folder, name, *, command, destination=None, best=True):
     card = {
         "name": name,
         "family": config.kind,
+        "module": type(config).__module__,
         "musiclab_version": __version__,
         "command": command,
         "data": measured["data"],
@@ -78,3 +80,15 @@ def publish_run(run_folder, name, *, command, destination=None, best=True):
     }
     atomic_write_text(folder / "model_card.json", json.dumps(card, indent=1))
     return card
+
+
+@functools.lru_cache(maxsize=8)
+def load_shipped(name):
+    """Load a shipped model by name (safe mode; its family's model module is imported
+    first, as the card names it), cached after the first call.
+
+    Raises:
+        MusiclabError: naming the model when this install does not ship it.
+    """
+    importlib.import_module(config_module(card(name)))
+    return load_any(model_path(name))
