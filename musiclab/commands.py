@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from musiclab.data import encode_melody, load_corpus, load_file
+from musiclab.lazy import import_quietly
 from musiclab.sound.audio import INLINE_SAMPLE_RATE
 from musiclab.sound.instruments import instrument_program
 from musiclab.vocab import HOLD, NOTE_OFF
@@ -111,8 +112,6 @@ def choose_backend(arguments):
     start-up lines silenced (a command prints results, not device logs)."""
     if getattr(arguments, "backend", None):
         os.environ["KERAS_BACKEND"] = arguments.backend
-    from musiclab.lazy import import_quietly
-
     import_quietly("keras")
 
 

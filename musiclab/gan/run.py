@@ -19,7 +19,7 @@ import numpy as np
 from musiclab import metrics
 from musiclab.data.melody import tokens_to_notes
 from musiclab.data.pianoroll import decode_pianoroll, events_to_pianoroll
-from musiclab.data.splits import load_splits
+from musiclab.data.splits import SPLIT, load_splits
 from musiclab.gan.model import build_gan, parts, sample_latent, to_full_rolls, to_model_rolls
 from musiclab.gan.wgan_gp import WGANGPStep
 from musiclab.nn.config import config_of, read_extra
@@ -239,8 +239,6 @@ def held_out(gan, *, count=256, seed=0):
     """A chorale GAN's figures against the test split's real phrases (for its card):
     every ``metrics.compare`` row, the mean overlap of the per-phrase distributions, and
     the share of generated phrases that are near-copies of each other (mode collapse)."""
-    from musiclab.data.splits import SPLIT
-
     phrases = chorale_phrases()
     real = phrases["test"]
     generated = generate(gan, count=count, seed=seed)

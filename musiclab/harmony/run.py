@@ -8,7 +8,7 @@ The same seed gives the same notes.
 
 import numpy as np
 
-from musiclab.data.splits import load_splits
+from musiclab.data.splits import SPLIT, load_splits
 from musiclab.harmony.model import build_harmony_model
 from musiclab.nn.config import config_of
 from musiclab.nn.loop import run_training
@@ -172,8 +172,6 @@ def harmonize(model, melody, *, temperature=1.0, seed=0):
 def held_out(model):
     """A melody-with-harmony model's teacher-forced figures per voice on the test split's
     4-bar chorale windows (for its card)."""
-    from musiclab.data.splits import SPLIT
-
     grids = chorale_grids()
     return {"data": {"corpus": "bach", "split": SPLIT, "bars": 4,
                      "train_windows": int(len(grids["train"])),

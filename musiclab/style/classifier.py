@@ -18,17 +18,30 @@ import keras
 import numpy as np
 from keras import ops
 
-from musiclab.data.splits import style_labels
-from musiclab.nn.config import JSONConfig, attach, load_model, read_config, register
+from musiclab.data.splits import SPLIT, load_splits, style_labels
+from musiclab.nn.config import (
+    JSONConfig,
+    attach,
+    config_of,
+    load_model,
+    read_config,
+    register,
+)
 from musiclab.nn.loop import run_training
-from musiclab.style.judge import balanced_accuracy, classify, confusion_matrix, has_note
+from musiclab.style.judge import (
+    balanced_accuracy,
+    classify,
+    confusion_matrix,
+    evaluate_style_classifier,
+    has_note,
+)
 from musiclab.vocab import VOCABULARY_SIZE
 
 REGIONS = ("bach", "chinese", "european", "irish")
 DANCES = ("reel", "jig", "hornpipe", "strathspey", "clog")
 
 
-@register("style_classifier", held_out="musiclab.style.judge:held_out")
+@register("style_classifier", held_out="musiclab.style.classifier:held_out")
 @dataclasses.dataclass(frozen=True)
 class StyleClassifierConfig(JSONConfig):
     """Hyper-parameters of the style classifier (saved as JSON beside the weights).
@@ -233,3 +246,13 @@ def train_style_classifier(config, train, valid, *, steps, folder, batch_size=64
                         checkpoint_every=checkpoint_every, seed=seed, progress=progress,
                         show=("valid_accuracy",), on_checkpoint=on_checkpoint,
                         time_limit=time_limit)
+
+
+def held_out(model):
+    """A style classifier's figures on the test split's tunes (for its card)."""
+    config = config_of(model)
+    tunes = labelled_tunes(load_splits("all")["test"], config.regions, config.dances,
+                           config.steps)
+    return {"data": {"corpus": "all", "split": SPLIT, "regions": list(config.regions),
+                     "dances": list(config.dances), "test_tunes": len(tunes[0])},
+            "held_out": evaluate_style_classifier(model, *tunes, steps=config.steps)}

@@ -167,16 +167,3 @@ def recognition_rates(model, tokens, requested, regions, crop_steps=None):
         rates[name] = float((guessed[requested == name] == name).mean())
     return rates
 
-
-def held_out(model):
-    """A style classifier's figures on the test split's tunes (for its card)."""
-    from musiclab.data.splits import SPLIT, load_splits
-    from musiclab.nn.config import config_of
-    from musiclab.style.classifier import labelled_tunes
-
-    config = config_of(model)
-    tunes = labelled_tunes(load_splits("all")["test"], config.regions, config.dances,
-                           config.steps)
-    return {"data": {"corpus": "all", "split": SPLIT, "regions": list(config.regions),
-                     "dances": list(config.dances), "test_tunes": len(tunes[0])},
-            "held_out": evaluate_style_classifier(model, *tunes, steps=config.steps)}

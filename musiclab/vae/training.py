@@ -10,6 +10,8 @@ bits per sequence, as the free-bits setting is.
 import numpy as np
 from keras import ops
 
+from musiclab.data.splits import SPLIT, corpus_windows
+from musiclab.nn.config import config_of
 from musiclab.nn.layers import shifted
 from musiclab.nn.loop import run_training
 from musiclab.vae.generate import decode, encode, style_vector
@@ -144,9 +146,6 @@ def evaluate_vae(model, tokens, *, batch_size=256, styles=None):
 
 def held_out(model):
     """A melody VAE's figures on the test split's windows of its length (for its card)."""
-    from musiclab.data.splits import SPLIT, corpus_windows
-    from musiclab.nn.config import config_of
-
     config = config_of(model)
     if config.styles:
         raise ValueError("model: a conditional VAE's card needs its tunes' styles; "

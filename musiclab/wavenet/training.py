@@ -3,6 +3,8 @@
 import numpy as np
 
 from musiclab.data.sequences import padded_batches, random_batch
+from musiclab.data.splits import SPLIT, corpus_pieces
+from musiclab.nn.config import config_of
 from musiclab.nn.loop import run_training
 from musiclab.nn.sampling import key_negative_log_likelihood, log_mean_exp, log_softmax
 from musiclab.wavenet.model import build_wavenet
@@ -113,9 +115,6 @@ def held_out(model):
     Returns:
         ``{"data": {...}, "held_out": {"token_nll", "accuracy", "steps"}}``.
     """
-    from musiclab.data.splits import SPLIT, corpus_pieces
-    from musiclab.nn.config import config_of
-
     config = config_of(model)
     pieces, labels, _ = corpus_pieces("all", config.head, bool(config.styles))
     scores = sequence_scores(model, pieces["test"],
