@@ -244,9 +244,12 @@ def held_out(gan, *, count=256, seed=0):
     generated = generate(gan, count=count, seed=seed)
     rows = metrics.compare(real, generated)
     overlaps = [row["overlap"] for row in rows if row.get("overlap") is not None]
-    figures = {row["metric"]: {"real": float(row["real"]), "generated": float(row["generated"]),
-                               "overlap": float(row["overlap"])}
-               for row in rows if isinstance(row.get("real"), int | float | np.floating)}
+    def finite(value):  # JSON has no NaN: a figure a metric does not define is null
+        return float(value) if value is not None and np.isfinite(value) else None
+
+    figures = {row["metric"]: {key: finite(row.get(key)) for key in ("real", "generated",
+                                                                     "overlap")}
+               for row in rows}
     figures["mean_overlap"] = float(np.mean(overlaps))
     figures["diversity"] = float(metrics.diversity(generated))
     return {"data": {"corpus": "bach", "split": SPLIT, "train_phrases": int(len(phrases["train"])),

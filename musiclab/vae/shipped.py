@@ -18,7 +18,7 @@ from musiclab.vae.model import build_vae, load_vae
 from musiclab.vae.training import evaluate_vae
 
 PRETRAINED_ROOT = Path(__file__).resolve().parent.parent / "_data"
-NAMES = ("melody_vae_2bar",)
+NAMES = ("melody_vae_2bar", "melody_vae_16bar")
 
 
 def _folder(name):
