@@ -88,7 +88,7 @@ class MusicView:
         self._idle.set()
 
     def show(self, music, *, instrument="piano", tempo=None, steps_per_quarter=4, draw=None,
-             key=None, title=None):
+             key=None, title=None, picture=None):
         """Play ``music`` now; draw its roll and score soon (see the class).
 
         Args:
@@ -98,6 +98,9 @@ class MusicView:
             key: optional hashable naming what the pictures show; when it equals the key
                 of the pictures on screen (a tempo or instrument change), they stay.
             title: the score's title (what the music is: model, seed, temperature).
+            picture: optional music to draw and engrave instead of ``music`` (a richer
+                form of the same notes: a music21 stream where ``music`` is an array), or a
+                function that makes it, called on the drawing thread.
 
         Returns:
             The rendered ``musiclab.sound.audio.Audio`` (its ``duration`` in seconds; long
@@ -114,7 +117,8 @@ class MusicView:
                 self._idle.set()
                 return sound
             self._idle.clear()
-            job = (self._latest, music, tempo, steps_per_quarter, draw, key, title)
+            job = (self._latest, music if picture is None else picture, tempo,
+                   steps_per_quarter, draw, key, title)
             if self.delay <= 0:
                 self._timer = None
         if self.delay <= 0:
@@ -127,6 +131,7 @@ class MusicView:
 
     def _draw(self, generation, music, tempo, steps_per_quarter, draw, key, title):
         try:
+            music = music() if callable(music) else music
             roll = figure_png(draw or (lambda ax: plot_pianoroll(
                 music, ax=ax, steps_per_quarter=steps_per_quarter)))
             if generation != self._latest:
