@@ -203,3 +203,42 @@ def test_widgets_work_on_small_corpora_or_say_what_they_need(bundled):
         with pytest.raises(ValueError, match=r"^corpus: (needs tunes of at least two regions|no "
                                              r"2-bar windows of 4/4)"):
             StyleTransfer(model, corpus)
+
+
+def test_the_debouncer_makes_one_update_of_many_changes_with_the_last_values():
+    import time
+
+    from widgets._base import Debouncer
+
+    seen = []
+    state = {"value": 0}
+    debounced = Debouncer(lambda: seen.append(state["value"]), 0.1)
+    for value in range(1, 11):  # a dragged slider: ten changes 10 ms apart
+        state["value"] = value
+        debounced()
+        time.sleep(0.01)
+    time.sleep(0.4)
+    assert seen == [10]
+    at_once = Debouncer(lambda: seen.append("now"), 0)
+    at_once()
+    assert seen == [10, "now"]
+
+
+def test_pictures_can_come_from_a_richer_form_made_on_the_drawing_thread(bundled):
+    import threading
+
+    from widgets._base import MusicView
+
+    view = MusicView(delay=0.05)
+    index = bundled.index_of("essen/han1.abc#1")
+    threads = []
+
+    def stream():
+        threads.append(threading.current_thread())
+        return bundled.stream(index)
+
+    sound = view.show(bundled.tune_tokens(index), tempo=100, picture=stream, title="han1")
+    assert sound.duration > 5 and threads == []  # audio first: nothing drawn yet
+    assert view.wait(timeout=30)
+    assert threads and threads[0] is not threading.main_thread()
+    assert "Renmin gongshe shizai hao" not in view.score.value and "han1" in view.score.value
