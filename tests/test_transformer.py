@@ -359,9 +359,10 @@ def test_attention_explorer_colours_earlier_notes_and_plays_the_fragment_and_the
     np.testing.assert_allclose(explorer.weights[1], expected[3:5].sum(), rtol=1e-5)
     assert explorer.prefix_weight == pytest.approx(float(expected[0]), rel=1e-5)
     assert "note 5 of 6; layer 1, head 2" in explorer.status.value
-    before = explorer.roll.value
+    before, heard = explorer.roll.value, explorer.audio.value
     explorer.note.value = 3
     assert explorer.roll.value != before
+    assert explorer.audio.value != heard  # choosing a note plays it with what it attends to
     played = explorer.fragment_and_note()
     np.testing.assert_array_equal(played[-2:], scale[4:6])  # the chosen note comes last
     explorer.play.click()

@@ -149,6 +149,7 @@ class AttentionExplorer(ipywidgets.VBox):
             f"{self.head.value}: most attention on note {strongest + 1} "
             f"({self.weights[strongest]:.0%}); the prefix (style) tokens take "
             f"{self.prefix_weight:.0%}")
+        self._play()  # what the note attends to, ready to hear as soon as the note is chosen
         self.roll.value = figure_png(self._draw)
 
     def _draw(self, ax):
