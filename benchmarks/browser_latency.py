@@ -31,7 +31,8 @@ import numpy as np
 from musiclab.data import load_corpus
 from musiclab.nn.config import config_of
 from musiclab.nn.publish import load_shipped
-from widgets import GANPlayer, LatentExplorer, SequenceSampler, StyleTransfer, TunePlayer
+from widgets import (AttentionExplorer, GANPlayer, LatentExplorer, SequenceSampler,
+                     StyleTransfer, TunePlayer)
 corpus = load_corpus()
 rng = np.random.default_rng(0)
 mixed = corpus.subset(np.concatenate([
@@ -54,6 +55,8 @@ WIDGETS = [
      "SequenceSampler(load_shipped('melody_wavenet'), corpus=mixed)", "button", "Generate"),
     ("SequenceSampler: Generate (Transformer)",
      "SequenceSampler(load_shipped('melody_transformer'), corpus=mixed)", "button", "Generate"),
+    ("AttentionExplorer: note", "AttentionExplorer(load_shipped('melody_transformer'))",
+     "slider", "note"),
 ]
 
 
