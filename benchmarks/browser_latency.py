@@ -29,8 +29,7 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import numpy as np
 from musiclab.data import load_corpus
-from musiclab.nn.config import config_of
-from musiclab.nn.publish import load_shipped
+from musiclab.nn import config_of, load_shipped
 from widgets import (AttentionExplorer, GANPlayer, LatentExplorer, SequenceSampler,
                      StyleTransfer, TunePlayer)
 corpus = load_corpus()
@@ -48,9 +47,9 @@ WIDGETS = [
     ("LatentExplorer: A → B", "LatentExplorer(load_shipped('melody_vae_2bar'), mixed)",
      "slider", "A → B"),
     ("GANPlayer: A → B", "GANPlayer(load_shipped('chorale_gan'))", "slider", "A → B"),
-    ("StyleTransfer: strength",
+    ("StyleTransfer: to style",
      "StyleTransfer(load_shipped('melody_vae_2bar'), mixed, classifier=classifier, "
-     "regions=list(config_of(classifier).regions))", "slider", "strength"),
+     "regions=list(config_of(classifier).regions))", "dropdown", "to style"),
     ("SequenceSampler: Generate (WaveNet)",
      "SequenceSampler(load_shipped('melody_wavenet'), corpus=mixed)", "button", "Generate"),
     ("SequenceSampler: Generate (Transformer)",

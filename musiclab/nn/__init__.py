@@ -9,3 +9,13 @@
 
 Importing a module of this package imports Keras and its backend.
 """
+
+from musiclab.lazy import exports
+
+# names a notebook reaches for first; loaded on first use, Keras's start-up lines silenced
+__getattr__, __dir__ = exports(__name__, {
+    "config_of": "config:config_of",
+    "load_any": "config:load_any",
+    "load_shipped": "publish:load_shipped",
+    "publish_run": "publish:publish_run",
+})
