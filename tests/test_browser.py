@@ -30,7 +30,9 @@ def lab(tmp_path_factory):
     folder = tmp_path_factory.mktemp("lab")
     for path in NOTEBOOKS:  # copies: the page must never touch the committed notebooks
         shutil.copy(path, folder / path.name)
-    with Lab(folder, environment={"MUSICLAB_SMOKE": "1", "MPLBACKEND": "Agg"}) as running:
+    scratch = tmp_path_factory.mktemp("scratch")  # the notebooks' OUTPUT_DIRs: fresh each run
+    environment = {"MUSICLAB_SMOKE": "1", "MPLBACKEND": "Agg", "TMPDIR": str(scratch)}
+    with Lab(folder, environment=environment) as running:
         yield running
 
 

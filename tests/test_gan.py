@@ -188,6 +188,15 @@ def test_monitor_records_curves_and_playable_samples(phrases, tmp_path):
     monitor.checkpoint.value = 2
     assert monitor.samples[2].shape == (32, 88, 4) and monitor.roll.value != shown
     json.dumps(monitor.history, default=str)  # entries stay plain data
+    assert monitor.curves.layout.display is None and monitor.roll.layout.display is None
+    again = TrainingMonitor(keys=("loss",), total_steps=4,
+                            sample=lambda gan: generate(gan, count=1, seed=0)[0])
+    assert again.curves.layout.display == "none"  # no broken-image icon before a picture
+    train_gan(config, phrases["train"][:100], phrases["valid"][:20], steps=4, folder=tmp_path,
+              batch_size=8, checkpoint_every=2, progress=False, samples_for_metrics=8,
+              on_checkpoint=again)  # finished already: the monitor shows where it stands
+    assert [entry["step"] for entry in again.history] == [4] and again.progress.value == 4
+    assert "step 4: loss" in again.status.value and again.audio.value[:4] == b"RIFF"
 
 
 def test_gan_player_says_why_a_phrase_is_silent():

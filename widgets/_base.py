@@ -80,7 +80,9 @@ class MusicView:
     def __init__(self, *, delay=PICTURE_DELAY):
         self.delay = delay
         self.audio = ipywidgets.Audio(format="wav", autoplay=False, loop=False)
-        self.roll = ipywidgets.Image(format="png", layout={"max_width": "100%"})
+        # hidden until its first picture: an empty image shows as a broken-image icon
+        self.roll = ipywidgets.Image(format="png", layout={"max_width": "100%",
+                                                           "display": "none"})
         self.score = ipywidgets.HTML(layout={"overflow": "auto", "max_width": "100%"})
         self._lock = threading.Lock()
         self._timer, self._latest, self._drawn_key = None, 0, None
@@ -145,6 +147,7 @@ class MusicView:
                 if generation != self._latest:
                     return
                 self.roll.value, self.score.value, self._drawn_key = roll, score, key
+                self.roll.layout.display = None
         except Exception as error:  # shown in place of the score, never raised in a thread
             self.score.value = error_html("Could not draw this music", error)
         finally:

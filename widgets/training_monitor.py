@@ -33,10 +33,12 @@ class TrainingMonitor(ipywidgets.VBox):
         self.history, self.samples, self._sounds = [], {}, {}
         self.progress = ipywidgets.IntProgress(0, min=0, max=max(int(total_steps or 1), 1),
                                                description="steps")
+        # the pictures stay hidden until they have something to show (an empty image is a
+        # broken-image icon)
         self.status, self.curves = ipywidgets.HTML("waiting for the first checkpoint"), \
-            ipywidgets.Image(format="png")
+            ipywidgets.Image(format="png", layout={"display": "none"})
         self.checkpoint = ipywidgets.Dropdown(options=[], description="sample at")
-        self.roll = ipywidgets.Image(format="png")
+        self.roll = ipywidgets.Image(format="png", layout={"display": "none"})
         self.audio = ipywidgets.Audio(format="wav", autoplay=False, loop=False)
         self.checkpoint.observe(self._show_sample, names="value")
         children = [self.progress, self.status, self.curves]
@@ -59,6 +61,7 @@ class TrainingMonitor(ipywidgets.VBox):
         self.status.value = message
         try:
             self.curves.value = figure_png(self._draw_curves, height=2.4)
+            self.curves.layout.display = None
             if self.sample is not None:
                 self.samples[step] = self.sample(model)
                 self.checkpoint.options = list(self.samples)
@@ -94,3 +97,4 @@ class TrainingMonitor(ipywidgets.VBox):
         self.audio.value = self._sounds[step]
         self.roll.value = figure_png(lambda ax: plot_pianoroll(
             music, ax=ax, steps_per_quarter=self.steps_per_quarter, title=f"step {step}"))
+        self.roll.layout.display = None

@@ -139,7 +139,7 @@ def run_training(folder, config, *, build, train_batch, validate, steps, checkpo
                desc=f"training ({state['device']})", disable=not progress)
     started = time.perf_counter() - sum(entry.get("chunk_seconds", 0.0)
                                         for entry in state["history"])
-    validation_seconds = 0.0
+    validation_seconds, reported = 0.0, False
     out_of_time = time_limit is not None and state["steps_done"] > 0 and \
         time.perf_counter() - started >= time_limit  # a resumed run with no time left
     while state["steps_done"] < steps and not out_of_time:
@@ -176,7 +176,11 @@ def run_training(folder, config, *, build, train_batch, validate, steps, checkpo
         atomic_write_text(folder / "state.json", text)  # a copy to read; the checkpoint rules
         if on_checkpoint is not None:
             on_checkpoint(model, entry)
+            reported = True
     bar.close()
+    if on_checkpoint is not None and not reported and state["history"]:
+        # a finished run resumed with nothing left to train: show where it stands
+        on_checkpoint(model, state["history"][-1])
     return model, state
 
 
