@@ -121,14 +121,13 @@ class MusicView:
             self._idle.clear()
             job = (self._latest, music if picture is None else picture, tempo,
                    steps_per_quarter, draw, key, title)
-            if self.delay <= 0:
-                self._timer = None
+            self._timer = None
+            if self.delay > 0:
+                self._timer = threading.Timer(self.delay, self._draw, args=job)
+                self._timer.daemon = True
+                self._timer.start()
         if self.delay <= 0:
             self._draw(*job)
-        else:
-            self._timer = threading.Timer(self.delay, self._draw, args=job)
-            self._timer.daemon = True
-            self._timer.start()
         return sound
 
     def _draw(self, generation, music, tempo, steps_per_quarter, draw, key, title):
