@@ -80,3 +80,23 @@ def test_publishing_a_run_writes_lean_weights_and_a_card(tmp_path, bundled):
     assert config_of(load_any(folder / "model.keras")) == config_of(load_any(run / "model.keras"))
     rows = shipped.table(tmp_path / "shipped")
     assert rows[0]["name"] == "tiny" and rows[0]["held_out"].startswith("test NLL")
+
+
+def test_the_transformer_publishes_through_the_shared_path(tmp_path):
+    from musiclab import transformer
+    from musiclab.nn.config import config_of, load_any
+    from musiclab.transformer.shipped import publish
+
+    data = transformer.melody_data(styles=True)
+    config = transformer.TransformerConfig.smoke(styles=data.styles,
+                                                 content_size=data.content_size)
+    run = tmp_path / "run"
+    transformer.train_transformer(config, data, steps=2, folder=run, batch_size=2,
+                                  checkpoint_every=2, progress=False)
+    card = publish(run, "musiclab train transformer --smoke --steps 2",
+                   destination=tmp_path / "shipped")
+    assert card["family"] == "transformer" and card["steps"] == 2
+    assert set(card["held_out"]) == {"valid", "test"}
+    assert card["held_out"]["test"]["tokens"] == data.tokens("test")
+    shipped_model = load_any(tmp_path / "shipped" / "melody_transformer" / "model.keras")
+    assert config_of(shipped_model) == config

@@ -31,7 +31,8 @@ POSITIONS = ("absolute", "relative", "rotary")
 DATA = ("melody", "satb", "remi")
 
 
-@register("transformer", sampler="musiclab.transformer.sample:generate")
+@register("transformer", sampler="musiclab.transformer.sample:generate",
+          held_out="musiclab.transformer.training:held_out")
 @dataclasses.dataclass(frozen=True)
 class TransformerConfig(JSONConfig):
     """Hyper-parameters of a Transformer (saved inside its model file).
@@ -330,7 +331,7 @@ def load_transformer(path):
     return load_model(path, TransformerConfig)
 
 
-@register("lstm_language_model")
+@register("lstm_language_model", held_out="musiclab.transformer.training:held_out")
 @dataclasses.dataclass(frozen=True)
 class LSTMConfig(TransformerConfig):
     """The baseline a Transformer is compared with: an LSTM language model over the same

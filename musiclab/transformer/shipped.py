@@ -12,14 +12,9 @@ import functools
 import json
 from pathlib import Path
 
-from musiclab import __version__
-from musiclab.data.splits import SPLIT
 from musiclab.errors import MusiclabError
-from musiclab.files import atomic_write_text
-from musiclab.nn.config import config_of, save_model
-from musiclab.transformer.model import build, load
-from musiclab.transformer.tokens import melody_data
-from musiclab.transformer.training import sequence_nll
+from musiclab.nn.publish import publish_run
+from musiclab.transformer.model import load
 
 PRETRAINED_ROOT = Path(__file__).resolve().parent.parent / "_data"
 NAME = "melody_transformer"
@@ -50,7 +45,8 @@ def studies():
 
 
 def publish(run_folder, command, *, destination=None):
-    """Copy a finished melody training run into the package with a model card.
+    """Copy a finished melody training run (its last checkpoint) into the package with a
+    model card (``nn.publish.publish_run``; the figures from ``training.held_out``).
 
     Args:
         run_folder: the folder ``musiclab train transformer --out`` wrote.
@@ -60,34 +56,6 @@ def publish(run_folder, command, *, destination=None):
     Returns:
         The model card dict.
     """
-    run_folder = Path(run_folder)
-    state = json.loads((run_folder / "state.json").read_text())
-    model = load(run_folder / "model.keras")
-    config = config_of(model)
-    data = melody_data(styles=bool(config.styles), dances=bool(config.dances))
-    figures = {split: sequence_nll(model, data, split=split) for split in ("valid", "test")}
-    folder = Path(destination or PRETRAINED_ROOT) / NAME
-    folder.mkdir(parents=True, exist_ok=True)
-    shipped = build(config)  # the weights without the optimizer's state
-    shipped.set_weights(model.get_weights())
-    save_model(shipped, folder / "model.keras")
-    history = state["history"]
-    card = {
-        "name": NAME,
-        "musiclab_version": __version__,
-        "command": command,
-        "data": {"corpus": "all", "split": SPLIT, "styles": list(config.styles),
-                 "dances": list(config.dances),
-                 "train_tokens": data.tokens("train"), "valid_tokens": data.tokens("valid"),
-                 "test_tokens": data.tokens("test")},
-        "config": json.loads(config.to_json()),
-        "parameters": shipped.count_params(),
-        "steps": state["steps_done"],
-        "training_seconds": round(history[-1]["seconds"], 1),
-        "device": state.get("device"),
-        "held_out": figures,
-        "size_bytes": (folder / "model.keras").stat().st_size,
-    }
-    atomic_write_text(folder / "model_card.json", json.dumps(card, indent=1))
+    card = publish_run(run_folder, NAME, command=command, destination=destination, best=False)
     pretrained_transformer.cache_clear()
     return card

@@ -5,10 +5,12 @@ import time
 
 import numpy as np
 
+from musiclab.data.splits import SPLIT
 from musiclab.nn.config import config_of
 from musiclab.nn.loop import run_training
 from musiclab.nn.sampling import log_softmax
 from musiclab.transformer.model import LSTMConfig, TransformerConfig, build, parameter_count
+from musiclab.transformer.tokens import melody_data
 from musiclab.vocab import FIRST_PITCH_TOKEN, KEYS, VOCABULARY_SIZE
 
 PAD_MULTIPLE = 64
@@ -241,3 +243,22 @@ def lstm_config_for(data, *, units=256, layers=2, **changes):
     """The LSTM baseline's config for ``data``."""
     return LSTMConfig(units=units, layers=layers, model_dim=64, heads=1,
                       **data.config_fields(), **changes)
+
+
+def held_out(model):
+    """A melody Transformer's (or LSTM's) held-out NLL on the valid and test splits, for its
+    model card.
+
+    Returns:
+        ``{"data": {...}, "held_out": {"valid": {...}, "test": {...}}}`` (``sequence_nll``).
+    """
+    config = config_of(model)
+    if config.data != "melody":
+        raise ValueError(f"model: cards are measured on melody models, this one reads "
+                         f"{config.data} tokens")
+    data = melody_data(styles=bool(config.styles), dances=bool(config.dances))
+    return {"data": {"corpus": "all", "split": SPLIT, "styles": list(config.styles),
+                     "dances": list(config.dances), "train_tokens": data.tokens("train"),
+                     "valid_tokens": data.tokens("valid"), "test_tokens": data.tokens("test")},
+            "held_out": {split: sequence_nll(model, data, split=split)
+                         for split in ("valid", "test")}}
