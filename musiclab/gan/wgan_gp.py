@@ -72,6 +72,10 @@ class WGANGPStep:
     def _make_tensorflow_steps(self):
         import tensorflow as tf  # this backend's step only
 
+        # Grappler's remapper cannot fuse the gradient penalty's double-backward graph of the
+        # critic and logs an error line on stderr (a red box in a notebook) before running it
+        # unfused anyway: skip that pass, the step is the same
+        tf.config.optimizer.set_experimental_options({"remapping": False})
         generator, critic, penalty = self.generator, self.critic, self.config.gradient_penalty
 
         @tf.function
