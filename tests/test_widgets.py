@@ -172,14 +172,13 @@ def test_sequence_sampler_drives_any_registered_next_step_model():
 
 
 def test_widgets_play_the_first_ten_minutes_of_long_music_and_say_so():
-    import ipywidgets
-
-    from widgets._base import MAX_SECONDS, length_note, show_music
+    from widgets._base import MAX_SECONDS, MusicView, length_note
 
     steps = 20 * 60 * 8  # twenty minutes of 16th notes at 120 quarter notes a minute
     tokens = np.tile(np.array([40, 1, 1, 1, 42, 1, 0, 1], np.int16), steps // 8)
-    audio, roll, score = ipywidgets.Audio(), ipywidgets.Image(), ipywidgets.HTML()
-    sound = show_music(tokens, audio=audio, roll=roll, score=score, tempo=120)
+    view = MusicView(delay=0)  # audio and pictures at once
+    sound = view.show(tokens, tempo=120)
+    audio, score = view.audio, view.score
     assert abs(sound.duration - MAX_SECONDS) < 1.0 and abs(sound.cut_at - 1200) < 1.0
     assert abs(read_wav(audio.value).duration - MAX_SECONDS) < 1.0
     assert "no score: the music lasts more than 3 minutes" in score.value

@@ -158,36 +158,6 @@ class MusicView:
         return self._idle.wait(timeout)
 
 
-def show_music(music, *, audio, roll, score, instrument="piano", tempo=None,
-               steps_per_quarter=4, draw=None):
-    """Render ``music`` into an ``Audio`` widget, its piano roll into an ``Image`` and its
-    score into an ``HTML`` widget, all at once (``MusicView`` plays first and draws after).
-    Long music is cut to its first ``MAX_SECONDS`` (the returned sound's ``cut_at`` says
-    so), and a score is engraved up to ``MAX_SCORE_SECONDS``, so the kernel answers in
-    seconds whatever the file.
-
-    Args:
-        music: anything ``musiclab.music`` understands (stream, tokens, roll, grid).
-        audio, roll, score: the widgets to fill.
-        instrument, tempo, steps_per_quarter: playback settings.
-        draw: optional ``ax -> None`` that draws the roll instead of the default.
-
-    Returns:
-        The rendered ``musiclab.sound.audio.Audio`` (its ``duration`` in seconds).
-    """
-    sound = render(music, instrument=instrument, tempo=tempo, steps_per_quarter=steps_per_quarter,
-                   max_seconds=MAX_SECONDS)
-    audio.value = sound.inline()
-    roll.value = figure_png(draw or (lambda ax: plot_pianoroll(
-        music, ax=ax, steps_per_quarter=steps_per_quarter)))
-    if duration_seconds(music, tempo, steps_per_quarter) > MAX_SCORE_SECONDS:
-        score.value = (f"<i>no score: the music lasts more than {MAX_SCORE_SECONDS // 60} "
-                       "minutes; export it as MusicXML to read it in a score editor</i>")
-    else:
-        score.value = score_svg(music, steps_per_quarter=steps_per_quarter)
-    return sound
-
-
 def melody_windows(corpus, steps):
     """One melody of ``steps`` tokens per tune: its first bar-aligned window of 16-step bars,
     else (a tune in 3/4, 7/8, free meter...) its first ``steps`` tokens.
