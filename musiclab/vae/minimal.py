@@ -22,7 +22,7 @@ STEPS = 32  # 2 bars of 16th notes
 
 
 class MinimalVAE(keras.Model):
-    """Tokens ``(batch, 32)`` -> logits ``(batch, 32, 90)``, through ``z`` ``(batch, noise_dim)``."""
+    """Tokens ``(batch, 32)`` -> logits ``(batch, 32, 90)`` through ``z`` of ``noise_dim``."""
 
     def __init__(self, noise_dim=100, hidden=256, seed=0, **kwargs):
         super().__init__(**kwargs)
@@ -47,7 +47,7 @@ class MinimalVAE(keras.Model):
         z = z_mean + keras.random.normal(ops.shape(z_mean), seed=noise) * ops.exp(0.5 * z_log_var)
         return self.decoder(z), z_mean, z_log_var
 
-    def compute_loss(self, x=None, y=None, y_pred=None, *, sample_weight=None, training=True):
+    def compute_loss(self, x, y, y_pred, sample_weight=None, training=True):
         """The negative ELBO, in nats per melody: reconstruction + KL(q(z|x) || N(0, I))."""
         logits, z_mean, z_log_var = y_pred
         reconstruction = ops.sum(keras.losses.sparse_categorical_crossentropy(
