@@ -7,6 +7,7 @@ VAE's, the WaveNet's and a new family's likelihoods compare.
 
 import numpy as np
 
+from musiclab.data.augment import augment as augment_windows
 from musiclab.data.bundled import load_corpus
 
 SPLIT = {"valid": 0.05, "test": 0.05, "seed": 0}
@@ -24,20 +25,26 @@ def load_splits(source="all"):
     return load_corpus(source).split(**SPLIT)
 
 
-def corpus_windows(source="all", bars=2, steps_per_bar=16):
+def corpus_windows(source="all", bars=2, steps_per_bar=16, *, augment=None):
     """Training, validation and test windows of a corpus, split by piece.
 
     Args:
         source: a collection name, ``"all"``, or a folder of the user's files.
         bars: window length in bars.
         steps_per_bar: steps per bar.
+        augment: settings of ``musiclab.data.augment.augment`` for the training windows,
+            e.g. ``{"transpose": range(-5, 7), "retrograde": True}`` (held-out splits are
+            never augmented).
 
     Returns:
         ``{"train": tokens, "valid": tokens, "test": tokens}``, each ``(n, bars * steps_per_bar)``.
     """
     splits = load_splits(source)
-    return {name: part.windows(bars=bars, steps_per_bar=steps_per_bar).tokens
-            for name, part in splits.items()}
+    windows = {name: part.windows(bars=bars, steps_per_bar=steps_per_bar).tokens
+               for name, part in splits.items()}
+    if augment:
+        windows["train"] = augment_windows(windows["train"], **augment)
+    return windows
 
 
 def corpus_pieces(source="all", head="melody", styles=False):
