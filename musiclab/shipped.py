@@ -91,3 +91,16 @@ def table(root=None):
             "held_out": _headline(entry),
         })
     return rows
+
+
+def study(name, root=None):
+    """Figures of a measured study that ships with musiclab (``_data/studies/NAME.json``).
+
+    ``augmentation`` (``benchmarks/augmentation.py``) and ``multitask``
+    (``benchmarks/multitask.py``): each holds its command, settings and rows.
+    """
+    path = Path(root or PRETRAINED_ROOT) / "studies" / f"{name}.json"
+    if not path.exists():
+        available = sorted(item.stem for item in path.parent.glob("*.json"))
+        raise ValueError(f"name: no study {name!r}; shipped: {available}")
+    return json.loads(path.read_text())

@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+import pytest
 
 from musiclab.data.melody import pitch_to_token
 from musiclab.harmony import rhythm_pitch
@@ -40,3 +41,14 @@ def test_compare_trains_all_three_on_the_same_held_out_notes():
     assert {"pitch_nll", "duration_nll"} <= set(rows[0]) and "duration_nll" not in rows[1]
     assert rows[0]["duration_nll"] < before["duration_nll"]
     assert rows[0]["pitch_nll"] < before["pitch_nll"]
+
+
+def test_generate_writes_notes_with_sampled_pitches_and_lengths():
+    keras.utils.set_random_seed(0)
+    model = rhythm_pitch.build(units=8)
+    tokens = rhythm_pitch.generate(model, notes=12, temperature=1.0, seed=3)
+    pitches, durations = rhythm_pitch.notes_of(tokens)
+    assert len(pitches) >= 10  # 13 notes and rests; rests after rests merge
+    assert np.array_equal(tokens, rhythm_pitch.generate(model, notes=12, seed=3))
+    with pytest.raises(ValueError, match="both heads"):
+        rhythm_pitch.generate(rhythm_pitch.build(("pitch",), units=8))

@@ -70,14 +70,27 @@ def stretched(tokens, factor=2.0):
     return np.asarray(result, np.int16).reshape(-1, steps)
 
 
-def inverted(tokens):
-    """Pitches mirrored around each window's first note: ``p' = 2 p_first - p``."""
+def _mirrored(tokens):
     tokens = np.asarray(tokens)
     pitched = tokens >= FIRST_PITCH_TOKEN
     first = np.take_along_axis(tokens, pitched.argmax(1)[:, None], 1)
     mirrored = np.where(pitched, 2 * first - tokens, tokens)
     fits = ((mirrored >= FIRST_PITCH_TOKEN) | ~pitched).all(1) & (mirrored < VOCABULARY_SIZE).all(1)
-    return mirrored[fits].astype(np.int16)
+    return mirrored.astype(np.int16), fits
+
+
+def inversion_fits(tokens):
+    """Which windows ``(n, steps)`` stay within the 88 keys when inverted: bool ``(n,)``."""
+    return _mirrored(tokens)[1]
+
+
+def inverted(tokens):
+    """Pitches mirrored around each window's first note: ``p' = 2 p_first - p``.
+
+    Windows whose inversion leaves the 88 keys are left out (see ``inversion_fits``).
+    """
+    mirrored, fits = _mirrored(tokens)
+    return mirrored[fits]
 
 
 def retrograded(tokens):

@@ -18,7 +18,8 @@ import numpy as np
 
 from musiclab.data.melody import tokens_to_notes
 from musiclab.data.splits import corpus_pieces
-from musiclab.vocab import KEYS, LOWEST_PITCH
+from musiclab.nn.loop import set_seed
+from musiclab.vocab import FIRST_PITCH_TOKEN, HOLD, KEYS, LOWEST_PITCH, NOTE_OFF
 
 REST = KEYS  # pitch classes 0..87 are the keys, 88 a rest
 PITCH_CLASSES = KEYS + 1
@@ -129,9 +130,40 @@ def compare(data, *, steps=1500, units=128, seed=0, train_windows=None):
         pitches, durations = pitches[:train_windows], durations[:train_windows]
     rows = []
     for tasks in (TASKS, ("pitch",), ("duration",)):
-        keras.utils.set_random_seed(seed)
+        set_seed(seed)
         model = build(tasks, units)
         seconds = train(model, pitches, durations, steps=steps, seed=seed)
         rows.append({"model": " + ".join(tasks), "parameters": model.count_params(),
                      "seconds": seconds, **held_out(model, *data["test"])})
     return rows
+
+
+def generate(model, *, notes=32, temperature=1.0, seed=0, primer=None):
+    """Sample a melody note by note from a model with both heads.
+
+    Args:
+        model: a ``build(("pitch", "duration"))`` model.
+        notes: notes (and rests) to add.
+        temperature: divides both heads' logits.
+        primer: ``(pitches, durations)`` to continue (default: one middle C quarter note).
+
+    Returns:
+        Melody tokens ``(steps,)`` (16th-note steps) of the primer and the new notes.
+    """
+    if set(model.output_names) != set(TASKS):
+        raise ValueError(f"model: needs both heads {TASKS}, has {model.output_names}")
+    rng = np.random.default_rng(seed)
+    pitches, durations = primer if primer is not None else ([60 - LOWEST_PITCH], [3])
+    pitches, durations = list(pitches), list(durations)
+    for _ in range(notes):
+        outputs = model([np.array([pitches], np.int32), np.array([durations], np.int32)],
+                        training=False)
+        for task, chosen in (("pitch", pitches), ("duration", durations)):
+            logits = np.asarray(outputs[task], np.float64)[0, -1] / max(temperature, 1e-6)
+            probabilities = np.exp(logits - logits.max())
+            chosen.append(int(rng.choice(len(logits), p=probabilities / probabilities.sum())))
+    tokens = []
+    for pitch, duration in zip(pitches, durations):
+        head = NOTE_OFF if pitch == REST else pitch + FIRST_PITCH_TOKEN  # key k: token k + 2
+        tokens += [head] + [HOLD] * duration
+    return np.array(tokens, np.int16)

@@ -18,4 +18,5 @@ __getattr__, __dir__ = exports(__name__, {
     "load_any": "config:load_any",
     "load_shipped": "publish:load_shipped",
     "publish_run": "publish:publish_run",
+    "set_seed": "loop:set_seed",
 })

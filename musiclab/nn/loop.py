@@ -18,6 +18,7 @@ inside (``nn.config.save_model``).
 
 import json
 import math
+import sys
 import time
 from pathlib import Path
 
@@ -27,9 +28,22 @@ from tqdm.auto import tqdm
 
 from musiclab.errors import MusiclabError
 from musiclab.files import atomic_write_text
+from musiclab.lazy import native_stderr_silenced
 from musiclab.nn.config import attach, config_of, load_model, read_extra, save_model
 
 STATE_ENTRY = "state.json"
+
+
+def set_seed(seed):
+    """``keras.utils.set_random_seed`` (Python, NumPy and the backend), quietly.
+
+    Keras also seeds TensorFlow when it is installed, importing it on the JAX backend too;
+    its native start-up lines are kept out of the notebook, as in ``musiclab.lazy``.
+    """
+    with native_stderr_silenced():
+        keras.utils.set_random_seed(int(seed))
+        if "tensorflow" in sys.modules:
+            sys.modules["tensorflow"].config.list_physical_devices()
 
 
 def device_description():
@@ -128,7 +142,7 @@ def run_training(folder, config, *, build, train_batch, validate, steps, checkpo
             raise MusiclabError(f"{folder}: holds a run with another configuration; "
                                 "use a new folder")
     else:
-        keras.utils.set_random_seed(seed)
+        set_seed(seed)
         model = attach(build(), config)
         config.save(folder)
         state = {"steps_done": 0, "history": []}

@@ -96,6 +96,20 @@ def encode(model, tokens, *, style=None):
     Returns:
         float32 array ``(batch, latent_dim)``.
     """
+    return posterior(model, tokens, style=style)[0]
+
+
+def posterior(model, tokens, *, style=None):
+    """Mean and log-variance of ``q(z | x)`` for melodies (what the KL is computed from).
+
+    Args:
+        model: a melody VAE.
+        tokens: int array ``(batch, steps)`` of melody tokens.
+        style: the melodies' style (conditional VAEs only).
+
+    Returns:
+        ``(mean, log_variance)``: float32 arrays ``(batch, latent_dim)``.
+    """
     encoder, _ = _parts(model)
     tokens = np.asarray(tokens)
     expected = melody_steps(model)
@@ -105,8 +119,9 @@ def encode(model, tokens, *, style=None):
         raise ValueError(f"tokens: values must be in [0, {VOCABULARY_SIZE})")
     styles = _styled(model, style, len(tokens))
     inputs = tokens.astype("int32") if styles is None else [tokens.astype("int32"), styles]
-    mean, _ = encoder(inputs, training=False)
-    return np.asarray(ops.convert_to_numpy(mean), dtype=np.float32)
+    mean, log_variance = encoder(inputs, training=False)
+    return tuple(np.asarray(ops.convert_to_numpy(part), dtype=np.float32)
+                 for part in (mean, log_variance))
 
 
 def _sigmoid(values):

@@ -7,8 +7,7 @@ annealing, no recurrent decoder. ``musiclab.vae.model`` adds those, and notebook
 (posterior collapse).
 
     vae = MinimalVAE(noise_dim=100)
-    vae.compile(keras.optimizers.Adam(1e-3))
-    vae.fit(tokens, batch_size=32, epochs=...)        # tokens: (n, 32) melody windows
+    losses = train_vae(vae, tokens, num_steps=1000)   # tokens: (n, 32) melody windows
     melodies = vae.sample(4)                         # (4, 32) tokens
 """
 
@@ -69,3 +68,19 @@ class MinimalVAE(keras.Model):
         """Melodies decoded from the prior, ``z ~ N(0, I)``: tokens ``(count, 32)``."""
         z = np.random.default_rng(seed).normal(size=(count, self.noise_dim)).astype("float32")
         return np.asarray(self.decoder(z)).argmax(-1)
+
+
+def train_vae(vae, x_train, *, num_steps=1000, batch_size=32, learning_rate=1e-3, seed=0):
+    """``num_steps`` batches of the negative ELBO (``vae.fit`` works too).
+
+    Args:
+        x_train: melody windows ``(n, 32)``.
+
+    Returns:
+        The loss after each batch (nats per melody), a list of ``num_steps`` floats.
+    """
+    if not vae.compiled:
+        vae.compile(keras.optimizers.Adam(learning_rate))
+    rng = np.random.default_rng(seed)
+    return [float(vae.train_on_batch(x_train[rng.integers(0, len(x_train), batch_size)]))
+            for _ in range(num_steps)]
