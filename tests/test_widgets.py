@@ -241,3 +241,22 @@ def test_pictures_can_come_from_a_richer_form_made_on_the_drawing_thread(bundled
     assert view.wait(timeout=30)
     assert threads and threads[0] is not threading.main_thread()
     assert "Renmin gongshe shizai hao" not in view.score.value and "han1" in view.score.value
+
+
+def test_quiz_reveals_and_moves_between_cards():
+    from widgets import Quiz
+
+    quiz = Quiz([("Q one?", "A one", "lesson 1"), ("Q two?", "A two", "lesson 2")])
+    assert "Q one?" in quiz.question.value and "A one" not in quiz.answer.value
+    quiz.reveal.click()
+    assert "A one" in quiz.answer.value and "lesson 1" in quiz.answer.value
+    assert quiz.reveal.disabled
+    quiz.next.click()
+    assert "Q two?" in quiz.question.value and "A two" not in quiz.answer.value
+    quiz.next.click()
+    assert "Q one?" in quiz.question.value  # wraps round
+    quiz.back.click()
+    assert "Q two?" in quiz.question.value
+    assert len(Quiz.interview().cards) >= 9
+    with pytest.raises(ValueError, match="cards"):
+        Quiz([])

@@ -7,6 +7,7 @@
     GANPlayer(gan)                  # a piano-roll GAN's noise, one part at a time
     StyleTransfer(model, corpus)    # a tune before and after a move to another style
     AttentionExplorer(model, tunes) # which earlier notes a Transformer attends to, heard
+    Quiz.interview()                # flash cards: the interview questions, answers on demand
 
 Every model widget reads the model's configuration from the model itself. ``_base`` holds
 what they share (figures, error lines, showing music). ``LatentExplorer``,
@@ -15,10 +16,11 @@ imported on first use, since they load Keras.
 """
 
 from widgets._base import figure_png
+from widgets.quiz import Quiz
 from widgets.training_monitor import TrainingMonitor
 from widgets.tune_player import TunePlayer
 
-__all__ = ["AttentionExplorer", "GANPlayer", "LatentExplorer", "SequenceSampler",
+__all__ = ["AttentionExplorer", "GANPlayer", "LatentExplorer", "Quiz", "SequenceSampler",
            "StyleTransfer", "TrainingMonitor", "TunePlayer", "figure_png"]
 
 _LAZY = {"AttentionExplorer": "attention_explorer", "LatentExplorer": "latent_explorer",
