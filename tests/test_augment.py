@@ -65,3 +65,22 @@ def test_pipeline_switches_and_leaves_held_out_alone():
     assert np.array_equal(augmented["train"][n:2 * n], plain["train"])
     extra = len(augment.inverted(plain["train"])) + n
     assert len(augmented["train"]) == 2 * n + extra
+
+
+def test_inversion_fits_matches_what_inverted_keeps():
+    windows = corpus_windows("all")["test"]
+    fits = augment.inversion_fits(windows)
+    assert 0 < fits.sum() < len(windows)  # a few windows leave the 88 keys when inverted
+    assert np.array_equal(augment.inverted(windows), augment.inverted(windows[fits]))
+
+
+def test_shipped_studies_hold_every_augmentation_and_name_their_command():
+    from musiclab import shipped
+
+    for name in ("augmentation", "augmentation_full"):
+        study = shipped.study(name)
+        assert [row["augmentation"] for row in study["rows"]][0] == "none"
+        assert len(study["rows"]) == 7 and study["command"].startswith("python benchmarks/")
+        assert all(len(row["runs"]) == study["seeds"] for row in study["rows"])
+    with pytest.raises(ValueError, match="no study 'nothing'"):
+        shipped.study("nothing")

@@ -77,3 +77,28 @@ def test_the_page_reports_errors_and_stderr(lab, tmp_path):
         assert any("ZeroDivisionError" in line for line in problems), problems
     finally:
         page.page.close()
+
+
+def test_the_quiz_reveals_its_answer_in_the_browser(lab):
+    """The flash cards of notebook 09 work by mouse: the answer appears only on Reveal."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("from widgets import Quiz\n\nQuiz.interview()"),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                "language": "python"}})
+    nbformat.write(notebook, lab.folder / "quiz.ipynb")
+    page = lab.open("quiz.ipynb")
+    try:
+        page.run_all(timeout=120)
+        assert page.problems() == []
+        area = page.page.locator(".jp-Cell-outputArea").first
+        area.locator("text=think of your answer").wait_for(timeout=30_000)
+        assert area.locator("text=Generation (melody, harmony, rhythm)").count() == 0
+        area.locator("button", has_text="Reveal").click()
+        area.locator("text=Generation (melody, harmony, rhythm)").wait_for(timeout=10_000)
+        area.locator("button", has_text="Next").click()
+        area.locator("text=How does a GAN generate music").wait_for(timeout=10_000)
+        assert area.locator("text=think of your answer").count() == 1
+    finally:
+        page.page.close()
