@@ -77,3 +77,18 @@ def test_memorised_outputs_fail_the_gradient_check():
 
     result = check("reparameterize", memorised)
     assert not result and "gradient" in result.message
+
+
+def test_every_lesson_notebook_poses_its_exercises_and_shows_maths():
+    import nbformat
+
+    notebooks = Path(__file__).resolve().parent.parent / "notebooks"
+    for lesson in ("01", "02", "03", "04", "05", "06"):
+        (path,) = notebooks.glob(f"{lesson}_*.ipynb")
+        cells = nbformat.read(path, as_version=4).cells
+        code = "\n".join(cell.source for cell in cells if cell.cell_type == "code")
+        markdown = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
+        for item in exercises(lesson):
+            assert f'check("{item.name}", {item.name})' in code, (path.name, item.name)
+        assert markdown.count("$") >= 10, path.name  # LaTeX beside the code
+        assert "## Exercises" in markdown and f"solutions/lesson_{lesson}.py" in markdown
