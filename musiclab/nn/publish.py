@@ -8,7 +8,6 @@ function (named by its config's registration, ``register(kind, held_out=...)``).
 """
 
 import functools
-import importlib
 import io
 import json
 import zipfile
@@ -19,6 +18,7 @@ import keras
 from musiclab import __version__
 from musiclab.errors import MusiclabError
 from musiclab.files import atomic_write_bytes, atomic_write_text
+from musiclab.lazy import import_quietly
 from musiclab.nn.config import attach, config_of, load_any, save_model
 from musiclab.shipped import PRETRAINED_ROOT, card, config_module, model_path
 
@@ -45,7 +45,7 @@ def held_out_figures(model):
     if not config.held_out:
         raise MusiclabError(f"model: the {config.kind} family measures no held-out figures")
     module, _, name = config.held_out.partition(":")
-    return getattr(importlib.import_module(module), name)(model)
+    return getattr(import_quietly(module), name)(model)
 
 
 def publish_run(run_folder, name, *, command, destination=None, best=True):
@@ -105,5 +105,5 @@ def load_shipped(name):
     Raises:
         MusiclabError: naming the model when this install does not ship it.
     """
-    importlib.import_module(config_module(card(name)))
+    import_quietly(config_module(card(name)))  # a family may load keras_hub, and TensorFlow
     return load_any(model_path(name))

@@ -19,12 +19,12 @@ or calls ``register_sampler``; ``sampler_for(model)`` finds it from the model's 
 which is how ``widgets.SequenceSampler`` drives any such model.
 """
 
-import importlib
 import weakref
 
 import keras
 import numpy as np
 
+from musiclab.lazy import import_quietly
 from musiclab.nn.config import config_of
 
 _COMPILED = weakref.WeakKeyDictionary()
@@ -195,7 +195,7 @@ def sampler_for(model):
     config = config_of(model)
     if type(config) not in _SAMPLERS and config.sampler:
         module, _, name = config.sampler.partition(":")
-        _SAMPLERS[type(config)] = getattr(importlib.import_module(module), name)
+        _SAMPLERS[type(config)] = getattr(import_quietly(module), name)
     if type(config) not in _SAMPLERS:
         raise ValueError(f"model: a {config.kind} model is not a next-step sequence model")
     return _SAMPLERS[type(config)]
