@@ -40,3 +40,17 @@ def test_notebook_runs_in_smoke_mode_and_is_deterministic(path, tmp_path, monkey
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=1800,
     )
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_a_lesson_exports_as_html_and_slides_for_class(tmp_path):
+    """The course map's export commands work: HTML keeps the maths and headings, slides are
+    reveal.js pages."""
+    import nbformat
+    from nbconvert import HTMLExporter, SlidesExporter
+
+    notebook = nbformat.read(ROOT / "notebooks" / "09_interview.ipynb", as_version=4)
+    html, _ = HTMLExporter().from_notebook_node(notebook)
+    assert "How does a GAN generate music?" in html and "What the overview gets wrong" in html
+    assert r"1 + \sum_l (k_l - 1) d_l" in html  # LaTeX is kept for MathJax
+    slides, _ = SlidesExporter().from_notebook_node(notebook)
+    assert "reveal" in slides.lower() and "Q4." in slides
