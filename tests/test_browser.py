@@ -58,18 +58,22 @@ def test_notebook_runs_cleanly_in_the_browser_and_its_widgets_play(lab, path):
         page.page.close()
 
 
-def test_the_page_reports_errors_and_stderr(lab, tmp_path):
-    """The checks above can fail: a notebook with an error and a stderr line is caught."""
+def open_cells(lab, name, sources):
+    """Write a notebook of code cells into the lab's folder and open it."""
     import nbformat
 
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("import sys\nprint('device noise', file=sys.stderr)"),
-        nbformat.v4.new_code_cell("1 / 0"),
-        nbformat.v4.new_code_cell("never = 'reached'"),
-    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                "language": "python"}})
-    nbformat.write(notebook, lab.folder / "broken.ipynb")
-    page = lab.open("broken.ipynb")
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in sources],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}})
+    nbformat.write(notebook, lab.folder / name)
+    return lab.open(name)
+
+
+def test_the_page_reports_errors_and_stderr(lab, tmp_path):
+    """The checks above can fail: a notebook with an error and a stderr line is caught."""
+    page = open_cells(lab, "broken.ipynb", ["import sys\nprint('device noise', file=sys.stderr)",
+                                            "1 / 0", "never = 'reached'"])
     try:
         page.run_all(timeout=120)
         problems = page.problems()
@@ -81,14 +85,7 @@ def test_the_page_reports_errors_and_stderr(lab, tmp_path):
 
 def test_the_quiz_reveals_its_answer_in_the_browser(lab):
     """The flash cards of notebook 09 work by mouse: the answer appears only on Reveal."""
-    import nbformat
-
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("from widgets import Quiz\n\nQuiz.interview()"),
-    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                "language": "python"}})
-    nbformat.write(notebook, lab.folder / "quiz.ipynb")
-    page = lab.open("quiz.ipynb")
+    page = open_cells(lab, "quiz.ipynb", ["from widgets import Quiz\n\nQuiz.interview()"])
     try:
         page.run_all(timeout=120)
         assert page.problems() == []

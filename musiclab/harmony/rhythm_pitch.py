@@ -19,6 +19,7 @@ import numpy as np
 from musiclab.data.melody import tokens_to_notes
 from musiclab.data.splits import corpus_pieces
 from musiclab.nn.loop import set_seed
+from musiclab.nn.sampling import log_softmax, softmax
 from musiclab.vocab import FIRST_PITCH_TOKEN, HOLD, KEYS, LOWEST_PITCH, NOTE_OFF
 
 REST = KEYS  # pitch classes 0..87 are the keys, 88 a rest
@@ -106,8 +107,7 @@ def held_out(model, pitches, durations):
     scores = {}
     for task in model.output_names:
         logits = np.concatenate([np.asarray(chunk[task], np.float64) for chunk in chunks])
-        top = logits.max(-1, keepdims=True)
-        log_p = logits - top - np.log(np.exp(logits - top).sum(-1, keepdims=True))
+        log_p = log_softmax(logits)
         target = targets[task][..., None]
         scores[f"{task}_nll"] = float(-np.take_along_axis(log_p, target, -1).mean())
         scores[f"{task}_accuracy"] = float((logits.argmax(-1) == targets[task]).mean())
@@ -160,8 +160,7 @@ def generate(model, *, notes=32, temperature=1.0, seed=0, primer=None):
                         training=False)
         for task, chosen in (("pitch", pitches), ("duration", durations)):
             logits = np.asarray(outputs[task], np.float64)[0, -1] / max(temperature, 1e-6)
-            probabilities = np.exp(logits - logits.max())
-            chosen.append(int(rng.choice(len(logits), p=probabilities / probabilities.sum())))
+            chosen.append(int(rng.choice(len(logits), p=softmax(logits))))
     tokens = []
     for pitch, duration in zip(pitches, durations):
         head = NOTE_OFF if pitch == REST else pitch + FIRST_PITCH_TOKEN  # key k: token k + 2
