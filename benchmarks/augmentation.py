@@ -45,6 +45,7 @@ def main():
 
     from musiclab.data.augment import augment
     from musiclab.data.splits import corpus_windows
+    from musiclab.files import atomic_write_text
     from musiclab.wavenet import minimal
 
     windows = corpus_windows("all")
@@ -76,7 +77,6 @@ def main():
               f"{row['held_out_nll']:>8.4f} +-{row['spread']:.3f} {row['change']:>+8.4f} "
               f"{100 * row['change'] / baseline:>+6.1f}%")
     folder = Path(arguments.out)
-    folder.mkdir(parents=True, exist_ok=True)
     report = {"model": "musiclab.wavenet.minimal, filter_sizes [5, 5, 3, 3]",
               "training_windows": arguments.windows, "steps": arguments.steps,
               "batch_size": 32, "seeds": arguments.seeds, "test_windows": len(test),
@@ -86,9 +86,7 @@ def main():
                                                         ("steps", arguments.steps),
                                                         ("seeds", arguments.seeds))),
               "rows": rows}
-    temporary = folder / "augmentation.json.partial"
-    temporary.write_text(json.dumps(report, indent=1))
-    temporary.replace(folder / "augmentation.json")
+    atomic_write_text(folder / "augmentation.json", json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ def main():
     import keras
     import numpy as np
 
+    from musiclab.files import atomic_write_text
     from musiclab.harmony import rhythm_pitch
 
     data = rhythm_pitch.note_data()
@@ -51,16 +52,13 @@ def main():
         print(f"{row['model']:18} {row['parameters']:>10,} {row['seconds']:>8.0f} "
               + " ".join(cells))
     folder = Path(arguments.out)
-    folder.mkdir(parents=True, exist_ok=True)
     report = {"model": f"musiclab.harmony.rhythm_pitch, LSTM {arguments.units}",
               "steps": arguments.steps, "batch_size": 64, "seeds": arguments.seeds,
               "test_windows": len(data["test"][0]), "backend": keras.backend.backend(),
               "command": f"python benchmarks/multitask.py --steps {arguments.steps} "
                          f"--units {arguments.units} --seeds {arguments.seeds}",
               "rows": rows}
-    temporary = folder / "multitask.json.partial"
-    temporary.write_text(json.dumps(report, indent=1))
-    temporary.replace(folder / "multitask.json")
+    atomic_write_text(folder / "multitask.json", json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":

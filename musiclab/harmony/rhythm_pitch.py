@@ -19,7 +19,7 @@ import numpy as np
 from musiclab.data.melody import tokens_to_notes
 from musiclab.data.splits import corpus_pieces
 from musiclab.nn.loop import set_seed
-from musiclab.nn.sampling import log_softmax, softmax
+from musiclab.nn.sampling import softmax, token_negative_log_likelihood
 from musiclab.vocab import FIRST_PITCH_TOKEN, HOLD, KEYS, LOWEST_PITCH, NOTE_OFF
 
 REST = KEYS  # pitch classes 0..87 are the keys, 88 a rest
@@ -107,9 +107,8 @@ def held_out(model, pitches, durations):
     scores = {}
     for task in model.output_names:
         logits = np.concatenate([np.asarray(chunk[task], np.float64) for chunk in chunks])
-        log_p = log_softmax(logits)
-        target = targets[task][..., None]
-        scores[f"{task}_nll"] = float(-np.take_along_axis(log_p, target, -1).mean())
+        nll = token_negative_log_likelihood(logits, targets[task])
+        scores[f"{task}_nll"] = float(nll.mean())
         scores[f"{task}_accuracy"] = float((logits.argmax(-1) == targets[task]).mean())
     return scores
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas
 
-from musiclab.files import output_path
+from musiclab.files import atomic_write_text, output_path
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tests (
@@ -202,11 +202,7 @@ class ResultsStore:
         frame = self.responses(test)
         frame["answer"] = [json.dumps(answer, sort_keys=True) for answer in frame["answer"]]
         path = output_path(folder, name or f"test_{test}_responses", ".csv")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        frame.to_csv(temporary, index=False)
-        temporary.replace(path)
-        return path
+        return atomic_write_text(path, frame.to_csv(index=False))
 
     def integrity(self):
         """SQLite's own check of the file: ``"ok"`` when nothing is corrupt."""

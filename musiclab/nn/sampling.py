@@ -78,6 +78,19 @@ def key_negative_log_likelihood(logits, keys, math=np):
     return math.maximum(logits, 0) - logits * keys + math.log1p(math.exp(-math.abs(logits)))
 
 
+def token_negative_log_likelihood(logits, tokens):
+    """Negative log-likelihood (nats) of each token under ``softmax(logits)``.
+
+    Args:
+        logits: ``(..., classes)``; tokens: int ``(...)``.
+
+    Returns:
+        float64 array of the tokens' shape.
+    """
+    picked = np.take_along_axis(log_softmax(logits), np.asarray(tokens)[..., None], axis=-1)
+    return -picked[..., 0]
+
+
 def log_mean_exp(values):
     """``log(mean(exp(values)))`` over a list of arrays: averaging probabilities in log space
     (an ensemble's prediction)."""

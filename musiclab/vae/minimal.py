@@ -15,7 +15,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from musiclab.nn.sampling import log_softmax
+from musiclab.nn.sampling import token_negative_log_likelihood
 from musiclab.vocab import VOCABULARY_SIZE
 
 STEPS = 32  # 2 bars of 16th notes
@@ -59,8 +59,7 @@ class MinimalVAE(keras.Model):
         """Mean reconstruction NLL and KL (nats per melody) of ``tokens`` at the encoder's mean."""
         z_mean, z_log_var = (np.asarray(part) for part in self.encode(tokens))
         logits = np.asarray(self.decoder(z_mean))
-        log_p = log_softmax(logits)
-        nll = -np.take_along_axis(log_p, np.asarray(tokens)[..., None], -1).sum((1, 2))
+        nll = token_negative_log_likelihood(logits, tokens).sum(-1)
         kl = -0.5 * (1 + z_log_var - z_mean ** 2 - np.exp(z_log_var)).sum(-1)
         return float(nll.mean()), float(kl.mean())
 

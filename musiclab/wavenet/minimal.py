@@ -15,7 +15,7 @@ The original modelled raw audio samples; this one models melody tokens with the 
 import keras
 import numpy as np
 
-from musiclab.nn.sampling import log_softmax
+from musiclab.nn.sampling import token_negative_log_likelihood
 from musiclab.vocab import START_TOKEN, VOCABULARY_SIZE
 
 
@@ -82,4 +82,4 @@ def negative_log_likelihood(model, tokens):
     inputs, targets = shifted_pairs(tokens)
     logits = np.concatenate([np.asarray(model(inputs[start:start + 256]), np.float64)
                              for start in range(0, len(inputs), 256)])
-    return float(-np.take_along_axis(log_softmax(logits), targets[..., None], -1).mean())
+    return float(token_negative_log_likelihood(logits, targets).mean())
