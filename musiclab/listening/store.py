@@ -18,6 +18,7 @@ stores it once, and a rater who reloads the page resumes at the first item not a
 """
 
 import json
+import os
 import sqlite3
 import time
 import uuid
@@ -35,12 +36,16 @@ CREATE TABLE IF NOT EXISTS stimuli (
     id INTEGER PRIMARY KEY, test INTEGER NOT NULL REFERENCES tests(id), system TEXT NOT NULL,
     audio BLOB, midi BLOB, provenance TEXT NOT NULL, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS raters (
-    id TEXT PRIMARY KEY, test INTEGER NOT NULL REFERENCES tests(id), created REAL NOT NULL);
+    id TEXT NOT NULL, test INTEGER NOT NULL REFERENCES tests(id), created REAL NOT NULL,
+    PRIMARY KEY (test, id));
 CREATE TABLE IF NOT EXISTS responses (
     id INTEGER PRIMARY KEY, test INTEGER NOT NULL REFERENCES tests(id),
-    rater TEXT NOT NULL REFERENCES raters(id), item TEXT NOT NULL, answer TEXT NOT NULL,
+    rater TEXT NOT NULL, item TEXT NOT NULL, answer TEXT NOT NULL,
     seconds REAL, plays INTEGER, heard REAL, created REAL NOT NULL,
-    UNIQUE (test, rater, item));
+    UNIQUE (test, rater, item), FOREIGN KEY (test, rater) REFERENCES raters(test, id));
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL, rating INTEGER NOT NULL, tokens TEXT,
+    code TEXT, provenance TEXT NOT NULL, created REAL NOT NULL);
 """
 BUSY_MILLISECONDS = 30_000  # how long a writer waits for another writer's lock
 
@@ -57,6 +62,11 @@ class ResultsStore:
 
     def __init__(self, path):
         self.path = Path(path)
+        if self.path.is_dir():
+            raise ValueError(f"{self.path}: a folder, not a results database file")
+        if self.path.exists() and not os.access(self.path, os.R_OK | os.W_OK):
+            raise ValueError(f"{self.path}: read-only; answers could not be stored (copy the "
+                             "file or change its permissions)")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with self._connect() as connection:
@@ -64,6 +74,8 @@ class ResultsStore:
                 connection.executescript(SCHEMA)
         except sqlite3.DatabaseError as error:
             raise ValueError(f"{self.path}: not a results database ({error})") from None
+        except OSError as error:
+            raise ValueError(f"{self.path}: cannot be opened ({error.strerror})") from None
 
     def _connect(self):
         connection = sqlite3.connect(self.path, timeout=BUSY_MILLISECONDS / 1000,
@@ -110,6 +122,68 @@ class ResultsStore:
                              "design; choose another name")
         return test
 
+    def create_test_with_stimuli(self, name, design, stimuli, make_items):
+        """A test, its stimuli and its items in one transaction: all of it or nothing.
+
+        Args:
+            design: the design's settings (a dict); ``items`` is added to it.
+            stimuli: ``[(system, audio, midi, provenance), ...]``.
+            make_items: ``ids -> items``: the items, given the stimuli's ids in order.
+
+        Returns:
+            The test's id.
+        """
+        connection = self._connect()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            now = time.time()
+            test = connection.execute("INSERT INTO tests (name, design, created) VALUES (?, ?, ?)",
+                                      (name, "{}", now)).lastrowid
+            ids = [connection.execute(
+                "INSERT INTO stimuli (test, system, audio, midi, provenance, created) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (test, str(system), audio, midi, json.dumps(provenance or {}, sort_keys=True),
+                 now)).lastrowid for system, audio, midi, provenance in stimuli]
+            connection.execute("UPDATE tests SET design = ? WHERE id = ?",
+                               (json.dumps({**design, "items": make_items(ids)}, sort_keys=True),
+                                test))
+            connection.execute("COMMIT")
+            return test
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        finally:
+            connection.close()
+
+    def find_test(self, name):
+        """The id of the test of that name, or ``None``."""
+        rows = self._read("SELECT id FROM tests WHERE name = ?", (name,))
+        return rows[0][0] if rows else None
+
+    def test_id(self, test):
+        """A test's id from its id or name.
+
+        Raises:
+            ValueError: naming the database when it holds no such test.
+        """
+        rows = self._read("SELECT id FROM tests WHERE id = ? OR name = ?",
+                          (test if isinstance(test, int) else -1, str(test)))
+        if not rows:
+            names = ", ".join(repr(name) for (name,) in self._read("SELECT name FROM tests"))
+            raise ValueError(f"test: {self.path} holds no test {test!r} "
+                             f"({'tests: ' + names if names else 'it holds no tests'})")
+        return rows[0][0]
+
+    def tests(self):
+        """A DataFrame of the tests: id, name, kind, raters, responses."""
+        rows = self._read(
+            "SELECT t.id, t.name, t.design, "
+            "(SELECT COUNT(*) FROM raters r WHERE r.test = t.id), "
+            "(SELECT COUNT(*) FROM responses s WHERE s.test = t.id) FROM tests t ORDER BY t.id")
+        return pandas.DataFrame([(i, n, json.loads(d).get("kind"), r, s) for i, n, d, r, s in rows],
+                                columns=["id", "name", "kind", "raters", "responses"])
+
     def design(self, test):
         """The design a test was created with (a dict)."""
         rows = self._read("SELECT design FROM tests WHERE id = ?", (test,))
@@ -148,8 +222,56 @@ class ResultsStore:
         """Register an anonymous rater (a new random id unless one is given). Returns the id."""
         rater = rater or uuid.uuid4().hex
         self._write("INSERT INTO raters (id, test, created) VALUES (?, ?, ?) "
-                    "ON CONFLICT (id) DO NOTHING", (rater, test, time.time()))
+                    "ON CONFLICT (test, id) DO NOTHING", (rater, test, time.time()))
         return rater
+
+    def has_rater(self, test, rater):
+        """Whether ``rater`` is registered for ``test``."""
+        return bool(self._read("SELECT 1 FROM raters WHERE id = ? AND test = ?", (rater, test)))
+
+    def rater_number(self, test, rater):
+        """0 for a test's first rater, 1 for the second... (orders are balanced by it).
+
+        Raises:
+            ValueError: when the rater does not exist.
+        """
+        if not self.has_rater(test, rater):
+            raise ValueError(f"rater: {self.path} has no rater {rater!r} in test {test}")
+        return self._read("SELECT COUNT(*) FROM raters WHERE test = ? AND rowid < "
+                          "(SELECT rowid FROM raters WHERE id = ? AND test = ?)",
+                          (test, rater, test))[0][0]
+
+    # ---- feedback on generated samples -----------------------------------------------------------
+    def record_feedback(self, source, rating, *, tokens=None, code=None, provenance=None):
+        """Store a thumbs up (+1), down (-1) or "more like this" (+2) on a generated sample.
+
+        Args:
+            source: the widget or model that made the sample ("LatentExplorer", ...).
+            tokens: the sample's melody tokens; code: its latent code, if it has one.
+
+        Returns:
+            The feedback's id.
+        """
+        if rating not in (-1, 1, 2):
+            raise ValueError(f"rating: -1 (down), 1 (up) or 2 (more like this), got {rating!r}")
+        cursor = self._write(
+            "INSERT INTO feedback (source, rating, tokens, code, provenance, created) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (str(source), int(rating),
+             None if tokens is None else json.dumps([int(token) for token in tokens]),
+             None if code is None else json.dumps([float(value) for value in code]),
+             json.dumps(provenance or {}, sort_keys=True), time.time()))
+        return cursor.lastrowid
+
+    def feedback(self, source=None):
+        """A DataFrame of feedback: source, rating, tokens, code (lists or None), provenance."""
+        rows = self._read("SELECT source, rating, tokens, code, provenance, created FROM feedback "
+                          + ("WHERE source = ? " if source else "") + "ORDER BY id",
+                          (source,) if source else ())
+        return pandas.DataFrame(
+            [(s, r, t and json.loads(t), c and json.loads(c), json.loads(p), w)
+             for s, r, t, c, p, w in rows],
+            columns=["source", "rating", "tokens", "code", "provenance", "created"])
 
     # ---- responses -----------------------------------------------------------------------------
     def record(self, test, rater, item, answer, *, seconds=None, plays=None, heard=None):
