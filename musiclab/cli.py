@@ -7,6 +7,7 @@ one ``register`` line per model family.
     musiclab train MODEL --steps N --out DIR [--minutes M] [--batch-size B] [--backend jax]
     musiclab sample --model DIR --out DIR [--length N] [--primer FILE] [--style NAME] ...
     musiclab generate | interpolate ...               (see each family's cli module)
+    musiclab listen create | serve | report ...       (listening tests: musiclab.evaluation.cli)
 
 Every family's ``cli`` module has ``register(commands, train)``: it adds its subcommands
 (``train MODEL`` under ``train``, others under ``commands``), each with a handler set
@@ -43,7 +44,7 @@ from musiclab.files import atomic_write_text
 from musiclab.sound.instruments import instrument_program
 
 # One line per model family: its package's cli module registers its commands.
-FAMILIES = ("vae", "wavenet", "gan", "style", "harmony", "transformer")
+FAMILIES = ("vae", "wavenet", "gan", "style", "harmony", "transformer", "evaluation")
 
 
 def build_parser():

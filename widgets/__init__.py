@@ -8,11 +8,13 @@
     StyleTransfer(model, corpus)    # a tune before and after a move to another style
     AttentionExplorer(model, tunes) # which earlier notes a Transformer attends to, heard
     Quiz.interview()                # flash cards: the interview questions, answers on demand
+    ListeningTest(store, test)      # take a listening test (A/B, human or machine, MOS, MUSHRA)
+    ListeningResults(store, test)   # the teacher's live view of a test's answers
 
 Every model widget reads the model's configuration from the model itself. ``_base`` holds
 what they share (figures, error lines, showing music). ``LatentExplorer``,
 ``SequenceSampler``, ``GANPlayer``, ``StyleTransfer`` and ``AttentionExplorer`` are
-imported on first use, since they load Keras.
+imported on first use, since they load Keras; the listening widgets too (they load pandas).
 """
 
 from widgets._base import figure_png
@@ -20,12 +22,14 @@ from widgets.quiz import Quiz
 from widgets.training_monitor import TrainingMonitor
 from widgets.tune_player import TunePlayer
 
-__all__ = ["AttentionExplorer", "GANPlayer", "LatentExplorer", "Quiz", "SequenceSampler",
-           "StyleTransfer", "TrainingMonitor", "TunePlayer", "figure_png"]
+__all__ = ["AttentionExplorer", "GANPlayer", "LatentExplorer", "ListeningResults",
+           "ListeningTest", "Quiz", "SequenceSampler", "StyleTransfer", "TrainingMonitor",
+           "TunePlayer", "figure_png"]
 
 _LAZY = {"AttentionExplorer": "attention_explorer", "LatentExplorer": "latent_explorer",
          "GANPlayer": "gan_player", "SequenceSampler": "sequence_sampler",
-         "StyleTransfer": "style_transfer"}
+         "StyleTransfer": "style_transfer", "ListeningTest": "listening_test",
+         "ListeningResults": "listening_test"}
 
 
 def __getattr__(name):

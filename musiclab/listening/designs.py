@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 KINDS = ("ab", "turing", "mos", "mushra")
 AB_CHOICES = ("A", "B", "same")
@@ -157,8 +158,6 @@ class Design:
         Raises:
             ValueError: naming the file when it is missing, not YAML or not a design.
         """
-        import yaml
-
         path = Path(path)
         try:
             settings = yaml.safe_load(path.read_text(encoding="utf-8"))

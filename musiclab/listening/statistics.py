@@ -13,6 +13,7 @@ agreement, computed by scipy, statsmodels and krippendorff, with careless raters
 
 from dataclasses import dataclass
 
+import krippendorff
 import numpy as np
 import pandas
 
@@ -243,8 +244,6 @@ def agreement(analysis):
     Returns:
         A float: 1 = perfect agreement, 0 = no better than chance.
     """
-    import krippendorff
-
     answers = analysis.answers
     if analysis.kind == "ab":
         values = answers.assign(value=np.where(  # 0: no difference, 1: first, 2: second
