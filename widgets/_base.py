@@ -201,3 +201,60 @@ def length_note(sound):
     if sound.cut_at is None:
         return ""
     return f" · first {sound.duration / 60:.0f} of {sound.cut_at / 60:.0f} minutes played"
+
+
+class FeedbackBar(ipywidgets.HBox):
+    """Thumbs up, thumbs down and "more like this" on the music a widget is playing, stored
+    in a listening-test database (``ResultsStore.record_feedback``).
+
+    Args:
+        store: a ``ResultsStore``.
+        source: what made the music (a widget and model name); feedback is kept per source.
+        current: ``() -> (tokens, code or None, provenance dict)`` of the music playing.
+        on_more: called after "more like this" is stored (the widget plays a variation).
+        on_change: called after any rating is stored (the widget updates what it learned).
+
+    Attributes:
+        up, down, more (Button), counts (HTML).
+    """
+
+    def __init__(self, store, source, current, *, on_more=None, on_change=None):
+        self.store, self.source, self.current = store, source, current
+        self.on_more, self.on_change = on_more, on_change
+        self.up = ipywidgets.Button(description="👍", tooltip="I like this",
+                                    layout={"width": "48px"})
+        self.down = ipywidgets.Button(description="👎", tooltip="I do not like this",
+                                      layout={"width": "48px"})
+        self.more = ipywidgets.Button(description="More like this")
+        self.counts = ipywidgets.HTML()
+        self.up.on_click(lambda button: self.rate(1))
+        self.down.on_click(lambda button: self.rate(-1))
+        self.more.on_click(lambda button: self.rate(2))
+        super().__init__([self.up, self.down, self.more, self.counts])
+        self._show_counts()
+
+    def rate(self, rating):
+        """Store a rating of the music playing (1 up, -1 down, 2 more like this)."""
+        try:
+            tokens, code, provenance = self.current()
+            if tokens is None:
+                self.counts.value = error_html("Feedback", "nothing is playing yet")
+                return
+            self.store.record_feedback(self.source, rating, tokens=tokens, code=code,
+                                       provenance=provenance)
+            self._show_counts()
+            if self.on_change:
+                self.on_change()
+            if rating == 2 and self.on_more:
+                self.on_more()
+        except Exception as error:  # shown in the bar, never raised into the kernel
+            self.counts.value = error_html("Feedback not stored", error)
+
+    def ratings(self):
+        """This source's feedback (a DataFrame, see ``ResultsStore.feedback``)."""
+        return self.store.feedback(self.source)
+
+    def _show_counts(self):
+        frame = self.ratings()
+        liked, disliked = int((frame["rating"] > 0).sum()), int((frame["rating"] < 0).sum())
+        self.counts.value = f"&nbsp;liked {liked} · disliked {disliked}"

@@ -5,10 +5,18 @@ import threading
 import ipywidgets
 import numpy as np
 
+from musiclab.evaluation.feedback import preference_direction
 from musiclab.vae import latent
 from musiclab.vae.generate import decode, encode, melody_steps, slerp
 from musiclab.vae.model import style_names
-from widgets._base import WIDE_LABELS, Debouncer, MusicView, error_html, melody_windows
+from widgets._base import (
+    WIDE_LABELS,
+    Debouncer,
+    FeedbackBar,
+    MusicView,
+    error_html,
+    melody_windows,
+)
 
 COMPONENTS = 3
 OWN_STYLE = "(own)"
@@ -26,6 +34,10 @@ class LatentExplorer(ipywidgets.VBox):
         instrument: GM instrument.
         debounce: seconds to wait after the last change before rendering (0: at once).
         seed: decoding seed.
+        feedback: a ``ResultsStore`` to keep thumbs up / down in; with it the widget shows a
+            feedback bar and a "towards my likes" slider that moves along the preference
+            direction (mean liked code minus mean disliked code), and "more like this" plays
+            a variation near the current code.
 
     Attributes:
         tune_a, tune_b (Dropdown), search (Text), mix (FloatSlider),
@@ -35,10 +47,13 @@ class LatentExplorer(ipywidgets.VBox):
         unconditional one moves along the region's label vector),
         temperature (FloatSlider), surprise (Button); and what it shows:
         roll (Image), score (HTML), audio (Audio), status (HTML).
-        ``melody`` holds the current tokens.
+        ``melody`` holds the current tokens. With ``feedback``: feedback_bar (FeedbackBar),
+        taste (FloatSlider), preference (the direction, or ``None`` before a like and a
+        dislike).
     """
 
-    def __init__(self, model, corpus, tempo=100, instrument="piano", debounce=0.1, seed=0):
+    def __init__(self, model, corpus, tempo=100, instrument="piano", debounce=0.1, seed=0, *,
+                 feedback=None):
         self.model, self.corpus = model, corpus
         self.tempo, self.instrument, self.debounce, self.seed = tempo, instrument, debounce, seed
         self.tokens, self.tune_index = melody_windows(corpus, melody_steps(model))
@@ -90,12 +105,24 @@ class LatentExplorer(ipywidgets.VBox):
         self.temperature = ipywidgets.FloatSlider(0.0, min=0.0, max=1.5, step=0.05,
                                                   description="temperature", style=wide)
         self.surprise = ipywidgets.Button(description="Surprise me")
+        self.taste = ipywidgets.FloatSlider(0.0, min=-1.0, max=2.0, step=0.1,
+                                            description="towards my likes", style=wide,
+                                            disabled=True)
+        self.preference, self.variation = None, np.zeros(self.codes.shape[1], np.float32)
+        self.feedback_bar = None
+        if feedback is not None:
+            self.feedback_bar = FeedbackBar(
+                feedback, f"LatentExplorer:{model.name}",
+                lambda: (self.melody, self.current_code(),
+                         {"model": model.name, "temperature": self.temperature.value}),
+                on_more=self._more_like_this, on_change=self._learn)
         self.status = ipywidgets.HTML()
         self.view = MusicView()
         self.audio, self.roll, self.score = self.view.audio, self.view.roll, self.view.score
         self.search.observe(self._refilter, names="value")
         self._schedule = Debouncer(self.update, debounce)
-        for control in (self.tune_a, self.tune_b, self.mix, self.temperature, *self.directions,
+        for control in (self.tune_a, self.tune_b, self.mix, self.temperature, self.taste,
+                        *self.directions,
                         *self.attributes.values(), self.style, self.style_strength):
             control.observe(self._schedule, names="value")
         # the strength only applies once a style is chosen
@@ -117,8 +144,11 @@ class LatentExplorer(ipywidgets.VBox):
             ipywidgets.HBox([ipywidgets.VBox(self.directions),
                              ipywidgets.VBox(list(self.attributes.values()))]),
             styles, ipywidgets.HBox([self.temperature, self.surprise]),
+            *([ipywidgets.HBox([self.feedback_bar, self.taste])] if feedback is not None else []),
             self.status, self.audio, self.roll, self.score,
         ])
+        if feedback is not None:
+            self._learn()
         self.update()
 
     def _refilter(self, change=None):
@@ -135,8 +165,30 @@ class LatentExplorer(ipywidgets.VBox):
             if current in {value for _, value in options}:
                 dropdown.value = current
 
+    def _learn(self):
+        """Recompute the preference direction from this model's stored thumbs."""
+        frame = self.feedback_bar.ratings()
+        width = self.codes.shape[1]
+        codes = [(rating, np.asarray(code, np.float32)) for rating, code
+                 in zip(frame["rating"], frame["code"]) if code is not None and len(code) == width]
+        liked = [code for rating, code in codes if rating > 0]
+        disliked = [code for rating, code in codes if rating < 0]
+        if liked and disliked:
+            self.preference = preference_direction(np.stack(liked), np.stack(disliked))
+            self.taste.disabled = False
+        else:
+            self.preference, self.taste.disabled = None, True
+
+    def _more_like_this(self):
+        """A variation: a small random step away from the current code, then play it."""
+        spread = float(np.mean(self.spreads)) if len(self.spreads) else 1.0
+        step = np.random.default_rng().standard_normal(self.codes.shape[1]).astype(np.float32)
+        self.variation = self.variation + 0.5 * spread * step / np.linalg.norm(step)
+        self.update()
+
     def _surprise(self, button=None):
         rng = np.random.default_rng()
+        self.variation = np.zeros_like(self.variation)
         with self.hold_trait_notifications():
             for slider in self.directions:
                 slider.value = float(np.round(rng.uniform(-2, 2), 1))
@@ -152,7 +204,9 @@ class LatentExplorer(ipywidgets.VBox):
             code = code + slider.value * self.vectors[name]
         if not self.style_names and self.style.value != OWN_STYLE:
             code = code + self.style_strength.value * self.vectors[self.style.value]
-        return code.astype(np.float32)
+        if self.preference is not None:
+            code = code + self.taste.value * self.preference
+        return (code + self.variation).astype(np.float32)
 
     def current_style(self):
         """The style vector a conditional model decodes with ``(styles,)``; ``None`` otherwise."""

@@ -13,10 +13,11 @@ import ipywidgets
 import numpy as np
 
 from musiclab.data import encode_melody, encode_pianoroll, load_file
+from musiclab.evaluation.feedback import Reranker
 from musiclab.nn.config import config_of
 from musiclab.nn.sampling import sampler_for
 from musiclab.plotting import plot_pianoroll
-from widgets._base import WIDE_LABELS, MusicView, error_html, length_note
+from widgets._base import WIDE_LABELS, FeedbackBar, MusicView, error_html, length_note
 
 MAX_MATCHES = 200
 NO_PRIMER = -1
@@ -32,6 +33,10 @@ class SequenceSampler(ipywidgets.VBox):
         corpus: a ``Corpus`` whose tunes can be primers (default: none but uploads).
         tempo: quarter notes per minute.
         instrument: GM instrument.
+        feedback: a ``ResultsStore`` to keep thumbs up / down in (shows a feedback bar).
+        judge: a style classifier; with it and feedback, "more like this" samples eight
+            candidates and plays the one a reranker trained on the stored thumbs likes best
+            (``musiclab.evaluation.feedback.Reranker``).
 
     Attributes:
         temperature (FloatSlider), top_k (IntSlider), top_p (FloatSlider),
@@ -43,7 +48,8 @@ class SequenceSampler(ipywidgets.VBox):
         (primer included) and ``primed`` its number of primer steps.
     """
 
-    def __init__(self, model, corpus=None, *, tempo=100, instrument="piano"):
+    def __init__(self, model, corpus=None, *, tempo=100, instrument="piano", feedback=None,
+                 judge=None):
         config = config_of(model)
         self.sample_function = sampler_for(model)
         self.model, self.config, self.corpus = model, config, corpus
@@ -83,6 +89,15 @@ class SequenceSampler(ipywidgets.VBox):
         self.search.observe(self._refilter, names="value")
         self.upload.observe(self._uploaded_file, names="value")
         self.generate_button.on_click(lambda button: self.generate_new())
+        self.judge, self.feedback_bar = judge, None
+        if feedback is not None:
+            self.feedback_bar = FeedbackBar(
+                feedback, f"SequenceSampler:{model.name}",
+                lambda: (None if self.result is None or config.head != "melody"
+                         else self.result, None,
+                         {"model": model.name, "seed": int(self.seed.value),
+                          "temperature": self.temperature.value}),
+                on_more=self.more_like_this)
         self._refilter()
         super().__init__([
             ipywidgets.HBox([self.temperature, self.top_k, self.top_p]),
@@ -90,7 +105,9 @@ class SequenceSampler(ipywidgets.VBox):
             ipywidgets.HBox([self.length, self.seed, self.pin_seed]),
             ipywidgets.HBox([self.search, self.upload]),
             ipywidgets.HBox([self.primer, self.primer_steps]),
-            self.generate_button, self.status, self.audio, self.roll, self.score,
+            self.generate_button,
+            *([self.feedback_bar] if self.feedback_bar is not None else []),
+            self.status, self.audio, self.roll, self.score,
         ])
 
     def _refilter(self, change=None):
@@ -191,6 +208,48 @@ class SequenceSampler(ipywidgets.VBox):
             return self.result
         except Exception as error:  # shown in the widget, never raised into the kernel
             self.status.value = error_html("Could not generate", error)
+            return None
+
+    def more_like_this(self, candidates=8):
+        """Sample ``candidates`` melodies with the current settings and play the one the
+        reranker (trained on this model's stored thumbs) ranks first; without a judge or
+        without both a like and a dislike, the next seed.
+
+        Returns:
+            The sequence played, or ``None`` after an error (shown in the widget).
+        """
+        frame = self.feedback_bar.ratings() if self.feedback_bar else None
+        rated = [] if frame is None else [(np.asarray(tokens), rating) for tokens, rating
+                                          in zip(frame["tokens"], frame["rating"]) if tokens]
+        if self.judge is None or len({rating > 0 for _, rating in rated}) < 2:
+            self.generate_new()
+            self.status.value += " · rate a few (up and down) to have them reranked"
+            return self.result
+        try:
+            primer = self.primer_sequence()
+            style = self.config.styles.index(self.style.value) if self.config.styles else None
+            self.seed.value = int(self.seed.value) + 1
+            options = self.sample_function(
+                self.model, length=self.length.value, temperature=self.temperature.value,
+                top_k=self.top_k.value, top_p=self.top_p.value, seed=int(self.seed.value),
+                primer=primer, style=style, style_strength=self.style_strength.value,
+                count=candidates)
+            width = min(min(len(tokens) for tokens, _ in rated), options.shape[1])
+            reranker = Reranker(self.judge).fit(np.stack([tokens[-width:] for tokens, _ in rated]),
+                                                np.array([rating for _, rating in rated]))
+            best = int(reranker.rank(options[:, -width:])[0])
+            self.result = options[best]
+            self.primed = primed = 0 if primer is None else len(primer)
+            per_quarter, result = self.config.steps_per_quarter, self.result
+            sound = self.view.show(result, instrument=self.instrument, tempo=self.tempo,
+                                   steps_per_quarter=per_quarter,
+                                   title=f"{self.config.kind} · best of {candidates}",
+                                   draw=lambda ax: self._draw(ax, result, primed, per_quarter))
+            self.status.value = (f"the best of {candidates} candidates by your {len(rated)} "
+                                 f"ratings · {sound.duration:.1f} s")
+            return self.result
+        except Exception as error:  # shown in the widget, never raised into the kernel
+            self.status.value = error_html("Could not rerank", error)
             return None
 
     @staticmethod
