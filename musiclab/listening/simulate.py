@@ -9,9 +9,15 @@ a MOS score of about 3 + q_s; a MUSHRA score of about 100 sigmoid(q_s + 1). A ca
 answers at random (and so fails attention checks).
 """
 
+import io
+import shutil
+import wave
+from pathlib import Path
+
 import numpy as np
 
-from musiclab.listening.designs import MOS_SCALE, Session
+from musiclab.listening.designs import MOS_SCALE, Clip, Design, Session, create_test
+from musiclab.listening.store import ResultsStore
 
 SIMULATED_PREFIX = "sim-"
 
@@ -99,3 +105,75 @@ def simulate_class(store, test, quality, *, raters=24, careless=3, seed=0):
                            plays=int(rng.integers(1, 4)), heard=float(rng.uniform(0.6, 1.0)))
         made.append(rater)
     return made
+
+
+SIMULATED_QUALITY = {"real": 1.2, "melody_transformer": 0.4, "melody_wavenet": 0.0,
+                     "melody_vae_2bar": -0.3, "shuffled": -3.0}
+SIMULATED_DATABASE = "simulated_class.db"
+
+
+def _silent_clip(system, index):
+    """A hundredth of a second of silence standing in for a clip nobody heard."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(8000)
+        file.writeframes(b"\0\0" * 80)
+    return Clip(buffer.getvalue(), provenance={"system": system, "index": index,
+                                               "simulated": True,
+                                               "note": "silence: the answers are simulated"})
+
+
+def build_simulated_class(folder, *, raters=30, careless=4, seed=0):
+    """Make the simulated class's database (what ships as ``simulated_class.db``).
+
+    Four tests, every name starting with "SIMULATED:", every rater id with ``sim-``: a
+    Turing test, a MOS test, an A/B test of three models and a MUSHRA test, answered by
+    simulated raters with the qualities of ``SIMULATED_QUALITY`` (made up, not measured).
+
+    Args:
+        folder: where to write ``simulated_class.db`` (replaced if there).
+
+    Returns:
+        The database's path.
+    """
+    path = Path(folder) / SIMULATED_DATABASE
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    store = ResultsStore(path)
+    models = ["melody_vae_2bar", "melody_wavenet", "melody_transformer"]
+    clips = {system: [_silent_clip(system, index) for index in range(6)]
+             for system in ["real", *models, "shuffled"]}
+    designs = [
+        Design(name="SIMULATED: human or machine?", kind="turing", anchor="shuffled",
+               systems={system: clips[system] for system in ["real", *models, "shuffled"]}),
+        Design(name="SIMULATED: mean opinion score", kind="mos", anchor="shuffled",
+               systems={system: clips[system] for system in ["real", *models, "shuffled"]}),
+        Design(name="SIMULATED: which do you prefer?", kind="ab",
+               systems={system: clips[system] for system in models}),
+        Design(name="SIMULATED: MUSHRA", kind="mushra", anchor="shuffled",
+               systems={system: clips[system][:4] for system in ["real", *models, "shuffled"]}),
+    ]
+    for number, design in enumerate(designs):
+        create_test(store, design)
+        simulate_class(store, design.name, SIMULATED_QUALITY, raters=raters, careless=careless,
+                       seed=seed + number)
+    with store._connect() as connection:  # fold the write-ahead log into the file
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.execute("PRAGMA journal_mode=DELETE")
+        connection.execute("VACUUM")
+    return path
+
+
+def simulated_class(folder):
+    """A copy of the shipped simulated class's answers in ``folder``, opened.
+
+    Returns:
+        A ``ResultsStore`` (see ``build_simulated_class`` for what it holds).
+    """
+    source = Path(__file__).resolve().parent.parent / "_data" / "studies" / SIMULATED_DATABASE
+    target = Path(folder) / SIMULATED_DATABASE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return ResultsStore(target)
