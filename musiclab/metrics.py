@@ -20,16 +20,42 @@ Also: ``pitch_range`` (semitones between the lowest and highest note of a sample
 (notes started per bar and track), ``scale_consistency`` (share of notes in the best
 fitting major scale), and the pitch-class histogram.
 
-``compare(real, generated)`` gives a table of all of them, with the overlap of the
+``melody_rolls(tokens)`` turns melody tokens into one-track rolls, so every metric applies
+to melodies too. ``compare(real, generated)`` gives a table of all of them, with the overlap of the
 two per-sample distributions of each metric (1 = identical, 0 = disjoint).
 ``collapse_warning(generated)`` says when generated samples stop varying.
 """
 
 import numpy as np
 
-from musiclab.vocab import KEYS, LOWEST_PITCH
+from musiclab.vocab import FIRST_PITCH_TOKEN, HOLD, KEYS, LOWEST_PITCH
 
 MAJOR_SCALE = np.array([0, 2, 4, 5, 7, 9, 11])
+
+
+def melody_rolls(tokens):
+    """One-track piano rolls of melodies: a note sounds from its token through its HOLDs.
+
+    Args:
+        tokens: int array ``(n, steps)`` of melody tokens.
+
+    Returns:
+        bool array ``(n, steps, 88)``.
+    """
+    tokens = np.asarray(tokens)
+    if tokens.ndim != 2:
+        raise ValueError(f"tokens: expected shape (n, steps), got {tokens.shape}")
+    rolls = np.zeros(tokens.shape + (KEYS,), bool)
+    for row, melody in enumerate(tokens):
+        key = None
+        for step, token in enumerate(melody):
+            if token >= FIRST_PITCH_TOKEN:
+                key = int(token) - FIRST_PITCH_TOKEN
+            elif token != HOLD:
+                key = None
+            if key is not None:
+                rolls[row, step, key] = True
+    return rolls
 
 
 def as_tracks(rolls):
