@@ -221,10 +221,10 @@ class FeedbackBar(ipywidgets.HBox):
     def __init__(self, store, source, current, *, on_more=None, on_change=None):
         self.store, self.source, self.current = store, source, current
         self.on_more, self.on_change = on_more, on_change
-        self.up = ipywidgets.Button(description="👍", tooltip="I like this",
-                                    layout={"width": "48px"})
-        self.down = ipywidgets.Button(description="👎", tooltip="I do not like this",
-                                      layout={"width": "48px"})
+        self.up = ipywidgets.Button(description="Like", icon="thumbs-up",
+                                    tooltip="I like this", layout={"width": "80px"})
+        self.down = ipywidgets.Button(description="Dislike", icon="thumbs-down",
+                                      tooltip="I do not like this", layout={"width": "90px"})
         self.more = ipywidgets.Button(description="More like this")
         self.counts = ipywidgets.HTML()
         self.up.on_click(lambda button: self.rate(1))

@@ -320,9 +320,15 @@ class NotebookPage:
         return self._sound_after(area, timeout)
 
     def try_controls(self, area, *, timeout=30):
-        """Move the first control of a widget that makes new audio: a slider, else a
-        dropdown, else a button. Returns ``(what was moved, result of press/choose/click)``,
-        or ``(None, None)`` when no control made any."""
+        """Move the first control of a widget that makes new audio: its primary button
+        (Generate, Start, Play), else a slider, else a dropdown, else any button. Returns
+        ``(what was moved, result of press/choose/click)``, or ``(None, None)`` when no
+        control made any."""
+        for button in area.locator("button.jupyter-button.mod-primary:not([disabled])").all():
+            if button.is_visible():
+                result = self.click(button, area=area, timeout=timeout)
+                if result:
+                    return "primary button", result
         for handle in area.locator(".noUi-handle").all():
             if handle.get_attribute("disabled") is None and handle.is_visible():
                 result = self.press(handle, area=area, timeout=timeout)

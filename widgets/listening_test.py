@@ -129,7 +129,7 @@ class ListeningTest(ipywidgets.VBox):
         self.page = ipywidgets.HTML()
         self.body = ipywidgets.VBox()
         self.status = ipywidgets.HTML()
-        self.clips, self.buttons, self.ratings = [], {}, []
+        self.clips, self.buttons, self.ratings, self._players = [], {}, [], {}
         self.submit = ipywidgets.Button(description="Submit", button_style="primary")
         self.submit.on_click(self._submit)
         self._lock = threading.Lock()
@@ -164,15 +164,20 @@ class ListeningTest(ipywidgets.VBox):
             self.next_item()
 
     def _audio(self, stimulus, position):
-        audio = ipywidgets.Audio(value=self.store.audio(stimulus) or b"", format="wav",
-                                 autoplay=False, loop=False)
-        audio.add_class(f"{CLIP_CLASS}{position}")
+        """The player of clip slot ``position``, now holding ``stimulus``. Players are kept
+        from item to item (the page swaps sounds, not elements)."""
+        audio = self._players.get(position)
+        if audio is None:
+            audio = self._players[position] = ipywidgets.Audio(format="wav", autoplay=False,
+                                                               loop=False)
+            audio.add_class(f"{CLIP_CLASS}{position}")
+        audio.value = self.store.audio(stimulus) or b""
         return audio
 
     def _training(self):
         design = self.session.design
         first = design["items"][0]
-        practice = self._audio(first.get("reference", first["clips"][0]), "practice")
+        practice = self._audio(first.get("reference", first["clips"][0]), 0)
         start = ipywidgets.Button(description="Start the test", button_style="primary")
         start.on_click(lambda button: self.next_item())
         self.page.value = (f"<p>{html.escape(design['training'])}</p>"
