@@ -481,3 +481,72 @@ def top_p_filter(logits, p):
 def attention(queries, keys, values, mask):
     scores = queries @ keys.T / np.sqrt(queries.shape[-1])
     return _softmax(np.where(mask, scores, -np.inf)) @ values
+
+
+# ---- 07 evaluation ---------------------------------------------------------------------------
+WILSON_Z = 1.959963984540054  # the standard normal's 97.5% quantile: a 95% interval
+
+
+def _wilson(successes, trials, centred=True):
+    p = successes / trials
+    z2 = WILSON_Z ** 2
+    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials) if centred else p
+    half = WILSON_Z / (1 + z2 / trials) * np.sqrt(p * (1 - p) / trials + z2 / (4 * trials ** 2))
+    return np.array([centre - half, centre + half])
+
+
+@exercise("snr_db", "07", "the signal-to-noise ratio in dB of a signal against its reference",
+          cases=lambda rng: [(np.array([1.0, -1.0, 0.5, 0.0]), np.array([0.9, -1.1, 0.5, 0.1])),
+                             (rng.normal(size=50), rng.normal(size=50))],
+          mistakes={"the noise is the reference minus the signal; the ratio is the reference's "
+                    "power over the noise's, not the signal's":
+                    lambda x, y: 10 * np.log10(np.sum(y ** 2) / np.sum((x - y) ** 2)),
+                    "powers are squared amplitudes: use 10 log10 of the power ratio (20 log10 "
+                    "is for amplitude ratios)":
+                    lambda x, y: 20 * np.log10(np.sum(x ** 2) / np.sum((x - y) ** 2))},
+          differentiable=(1,))
+def snr_db(reference, signal):
+    reference, signal = np.asarray(reference, np.float64), np.asarray(signal, np.float64)
+    return 10 * np.log10(np.sum(reference ** 2) / np.sum((reference - signal) ** 2))
+
+
+@exercise("wilson_interval", "07",
+          "the 95% Wilson interval of a proportion (successes of trials), as [low, high]",
+          cases=lambda rng: [(7, 10), (0, 12), (48, 50), (rng.integers(1, 99), 100)],
+          mistakes={"that is the Wald interval p +- z sqrt(p(1-p)/n): it leaves [0, 1] and is "
+                    "too narrow for small n; Wilson centres on (p + z^2/2n) / (1 + z^2/n)":
+                    lambda k, n: np.array([k / n - WILSON_Z * np.sqrt(k / n * (1 - k / n) / n),
+                                           k / n + WILSON_Z * np.sqrt(k / n * (1 - k / n) / n)]),
+                    "centre the interval on (p + z^2/2n) / (1 + z^2/n), not on p":
+                    lambda k, n: _wilson(k, n, centred=False)})
+def wilson_interval(successes, trials):
+    return _wilson(successes, trials)
+
+
+@exercise("preference_direction", "07",
+          "the latent direction from disliked to liked codes (mean liked - mean disliked)",
+          cases=lambda rng: [(np.array([[1.0, 2.0], [3.0, 2.0]]), np.array([[0.0, 0.0]])),
+                             (rng.normal(size=(5, 4)), rng.normal(size=(3, 4)))],
+          mistakes={"from disliked towards liked: mean liked minus mean disliked":
+                    lambda liked, disliked: disliked.mean(0) - liked.mean(0),
+                    "average the codes (mean over rows), do not add them: the direction must "
+                    "not grow with the number of ratings":
+                    lambda liked, disliked: liked.sum(0) - disliked.sum(0)},
+          differentiable=(0, 1))
+def preference_direction(liked, disliked):
+    return np.asarray(liked).mean(axis=0) - np.asarray(disliked).mean(axis=0)
+
+
+@exercise("frechet_distance_1d", "07",
+          "the squared Frechet distance between two 1-D Gaussians given means and variances",
+          cases=lambda rng: [(0.0, 1.0, 3.0, 1.0), (1.0, 4.0, 1.0, 1.0),
+                             (rng.normal(), rng.uniform(0.5, 2), rng.normal(),
+                              rng.uniform(0.5, 2))],
+          mistakes={"the covariance term compares standard deviations: (sigma_a - sigma_b)^2 "
+                    "= var_a + var_b - 2 sqrt(var_a var_b), not (var_a - var_b)^2":
+                    lambda ma, va, mb, vb: (ma - mb) ** 2 + (va - vb) ** 2,
+                    "add the squared distance between the means":
+                    lambda ma, va, mb, vb: va + vb - 2 * np.sqrt(va * vb)},
+          differentiable=(0, 1, 2, 3))
+def frechet_distance_1d(mean_a, var_a, mean_b, var_b):
+    return (mean_a - mean_b) ** 2 + var_a + var_b - 2 * np.sqrt(var_a * var_b)

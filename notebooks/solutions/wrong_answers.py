@@ -31,6 +31,11 @@ WRONG = {
     "causal_mask": lambda n: np.tril(np.ones((n, n), bool), -1),
     "top_k_filter": lambda logits, k: np.where(logits > np.sort(logits)[-k], logits, -np.inf),
     "top_p_filter": lambda logits, p: logits,
+    "snr_db": lambda x, y: 10 * np.log10(np.sum(np.square(y)) / np.sum(np.square(x - y))),
+    "wilson_interval": lambda k, n: np.array([k / n - 1.96 * np.sqrt(k / n * (1 - k / n) / n),
+                                              k / n + 1.96 * np.sqrt(k / n * (1 - k / n) / n)]),
+    "preference_direction": lambda liked, disliked: np.mean(disliked, 0) - np.mean(liked, 0),
+    "frechet_distance_1d": lambda ma, va, mb, vb: (ma - mb) ** 2 + (va - vb) ** 2,
     "attention": lambda q, k, v, m: (q @ k.T) @ v,
 }
 
@@ -58,5 +63,9 @@ EXPECTED = {
     "causal_mask": "attend to itself",
     "top_k_filter": "exactly k",
     "top_p_filter": "expected",
+    "snr_db": "not the signal's",
+    "wilson_interval": "Wald interval",
+    "preference_direction": "from disliked towards liked",
+    "frechet_distance_1d": "compares standard deviations",
     "attention": "expected",
 }
