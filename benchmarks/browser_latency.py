@@ -38,6 +38,24 @@ mixed = corpus.subset(np.concatenate([
     rng.permutation(np.flatnonzero(corpus.metadata["region"] == region))[:60]
     for region in ("chinese", "irish", "european")]))
 classifier = load_shipped("style_classifier")
+
+import tempfile
+from musiclab import sound
+from musiclab.listening import Clip, Design, ResultsStore, create_test
+from widgets import ListeningTest
+windows = mixed.windows(bars=2).tokens
+store = ResultsStore(os.path.join(tempfile.mkdtemp(), "latency.db"))
+clips = [Clip(sound.render(tokens, tempo=110).inline()) for tokens in windows[:60]]
+create_test(store, Design(name="latency", kind="turing", attention_checks=0,
+                          systems={"real": clips[:30], "other": clips[30:]}))
+store.record_feedback("SequenceSampler:melody_wavenet", 1, tokens=windows[0])
+store.record_feedback("SequenceSampler:melody_wavenet", -1, tokens=windows[1])
+
+
+def listening_test():
+    widget = ListeningTest(store, "latency")
+    widget.next_item()  # past the training page
+    return widget
 """
 
 # (label, widget construction, control kind, control description)
@@ -56,6 +74,10 @@ WIDGETS = [
      "SequenceSampler(load_shipped('melody_transformer'), corpus=mixed)", "button", "Generate"),
     ("AttentionExplorer: note", "AttentionExplorer(load_shipped('melody_transformer'))",
      "slider", "note"),
+    ("ListeningTest: answer to the next clip", "listening_test()", "button", "Human"),
+    ("SequenceSampler: More like this (best of 8, reranked)",
+     "SequenceSampler(load_shipped('melody_wavenet'), corpus=mixed, feedback=store, "
+     "judge=classifier)", "button", "More like this"),
 ]
 
 
