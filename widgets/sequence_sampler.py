@@ -195,14 +195,10 @@ class SequenceSampler(ipywidgets.VBox):
                 top_p=self.top_p.value if self.config.head == "melody" else 1.0,
                 seed=int(self.seed.value), primer=primer, style=style,
                 style_strength=self.style_strength.value)[0]
-            self.primed = primed = 0 if primer is None else len(primer)
-            per_quarter, result = self.config.steps_per_quarter, self.result
             title = (f"{self.config.kind} · "
                      f"seed {int(self.seed.value)} · temperature {self.temperature.value:.2f}"
                      + (f" · {self.style.value}" if self.config.styles else ""))
-            sound = self.view.show(result, instrument=self.instrument, tempo=self.tempo,
-                                   steps_per_quarter=per_quarter, title=title,
-                                   draw=lambda ax: self._draw(ax, result, primed, per_quarter))
+            sound = self._show(primer, title)
             self.status.value = (f"{self.primed} primer steps + {self.length.value} new steps · "
                                  f"{sound.duration:.1f} s{length_note(sound)}")
             return self.result
@@ -239,18 +235,21 @@ class SequenceSampler(ipywidgets.VBox):
                                                 np.array([rating for _, rating in rated]))
             best = int(reranker.rank(options[:, -width:])[0])
             self.result = options[best]
-            self.primed = primed = 0 if primer is None else len(primer)
-            per_quarter, result = self.config.steps_per_quarter, self.result
-            sound = self.view.show(result, instrument=self.instrument, tempo=self.tempo,
-                                   steps_per_quarter=per_quarter,
-                                   title=f"{self.config.kind} · best of {candidates}",
-                                   draw=lambda ax: self._draw(ax, result, primed, per_quarter))
+            sound = self._show(primer, f"{self.config.kind} · best of {candidates}")
             self.status.value = (f"the best of {candidates} candidates by your {len(rated)} "
                                  f"ratings · {sound.duration:.1f} s")
             return self.result
         except Exception as error:  # shown in the widget, never raised into the kernel
             self.status.value = error_html("Could not rerank", error)
             return None
+
+    def _show(self, primer, title):
+        """Play ``self.result`` (its first ``len(primer)`` steps the primer) and draw it."""
+        self.primed = primed = 0 if primer is None else len(primer)
+        per_quarter, result = self.config.steps_per_quarter, self.result
+        return self.view.show(result, instrument=self.instrument, tempo=self.tempo,
+                              steps_per_quarter=per_quarter, title=title,
+                              draw=lambda ax: self._draw(ax, result, primed, per_quarter))
 
     @staticmethod
     def _draw(ax, result, primed, per_quarter):

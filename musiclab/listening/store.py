@@ -17,6 +17,7 @@ stores it once, and a rater who reloads the page resumes at the first item not a
     store.responses(test)               # a pandas DataFrame, one row per answer
 """
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -84,20 +85,26 @@ class ResultsStore:
         connection.execute("PRAGMA foreign_keys=ON")
         return connection
 
-    def _write(self, statement, parameters=()):
-        """Run one statement in its own transaction, committed before returning."""
+    @contextlib.contextmanager
+    def _transaction(self):
+        """A connection inside one write transaction: committed at the end, rolled back on
+        any error (nothing half-written), closed either way."""
         connection = self._connect()
         try:
             connection.execute("BEGIN IMMEDIATE")
-            cursor = connection.execute(statement, parameters)
+            yield connection
             connection.execute("COMMIT")
-            return cursor
         except BaseException:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             raise
         finally:
             connection.close()
+
+    def _write(self, statement, parameters=()):
+        """Run one statement in its own transaction, committed before returning."""
+        with self._transaction() as connection:
+            return connection.execute(statement, parameters)
 
     def _read(self, statement, parameters=()):
         connection = self._connect()
@@ -133,9 +140,7 @@ class ResultsStore:
         Returns:
             The test's id.
         """
-        connection = self._connect()
-        try:
-            connection.execute("BEGIN IMMEDIATE")
+        with self._transaction() as connection:
             now = time.time()
             test = connection.execute("INSERT INTO tests (name, design, created) VALUES (?, ?, ?)",
                                       (name, "{}", now)).lastrowid
@@ -147,14 +152,7 @@ class ResultsStore:
             connection.execute("UPDATE tests SET design = ? WHERE id = ?",
                                (json.dumps({**design, "items": make_items(ids)}, sort_keys=True),
                                 test))
-            connection.execute("COMMIT")
-            return test
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
-        finally:
-            connection.close()
+        return test
 
     def find_test(self, name):
         """The id of the test of that name, or ``None``."""
