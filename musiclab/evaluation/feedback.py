@@ -11,13 +11,14 @@ A preference direction is the difference of the mean codes of liked and disliked
 $d = \\bar z_{+} - \\bar z_{-}$: moving a code along $d$ moves it towards what was liked, as a
 label vector moves it towards a style. The reranker is a logistic regression on the style
 classifier's embedding of each candidate, $P(\\text{like} \\mid x) = \\sigma(w^\\top e(x) + b)$,
-trained on the ratings with weight decay: with tens of ratings it must stay small.
+fitted to the ratings with weight decay: with tens of ratings it must stay small.
 """
 
 from dataclasses import dataclass
 
 import keras
 import numpy as np
+from scipy import optimize, special
 
 from musiclab.nn import config_of
 from musiclab.style.judge import classify
@@ -93,17 +94,18 @@ def embed(classifier, tokens, batch_size=512):
 class Reranker:
     """Orders candidates by predicted liking, learned from thumbs up and down.
 
+    A logistic regression on the standardised style-classifier embedding, fitted by L-BFGS
+    (scipy) on the mean log-loss plus ``weight_decay / 2 * |w|^2``: a convex problem with one
+    answer, found in milliseconds, the same on every backend.
+
     Args:
         classifier: the style classifier whose embedding describes each melody.
         weight_decay: L2 penalty on the weights (few ratings: keep it).
-        steps: full-batch training steps.
-        seed: the initialisation's seed.
     """
 
-    def __init__(self, classifier, *, weight_decay=1e-2, steps=300, seed=0):
-        self.classifier, self.weight_decay, self.steps, self.seed = (classifier, weight_decay,
-                                                                     steps, seed)
-        self.model, self.mean, self.scale = None, None, None
+    def __init__(self, classifier, *, weight_decay=0.1):
+        self.classifier, self.weight_decay = classifier, weight_decay
+        self.weights, self.bias, self.mean, self.scale = None, 0.0, None, None
 
     def fit(self, tokens, ratings):
         """Learn from rated melodies.
@@ -121,26 +123,32 @@ class Reranker:
         if liked.all() or not liked.any():
             raise ValueError("ratings: a reranker needs at least one liked and one disliked "
                              "melody")
-        features = embed(self.classifier, tokens)
+        features = embed(self.classifier, tokens).astype(np.float64)
         self.mean, self.scale = features.mean(0), features.std(0) + 1e-6
         inputs = (features - self.mean) / self.scale
-        keras.utils.set_random_seed(self.seed)
-        model = keras.Sequential([keras.Input((inputs.shape[1],)), keras.layers.Dense(
-            1, kernel_regularizer=keras.regularizers.L2(self.weight_decay))])
-        model.compile(optimizer=keras.optimizers.Adam(0.05),
-                      loss=keras.losses.BinaryCrossentropy(from_logits=True))
-        targets = liked.astype(np.float32)[:, None]
-        for _ in range(self.steps):
-            model.train_on_batch(inputs, targets)
-        self.model = model
+        targets = liked.astype(np.float64)
+
+        def loss_and_gradient(parameters):
+            weights, bias = parameters[:-1], parameters[-1]
+            logits = inputs @ weights + bias
+            probability = special.expit(logits)
+            loss = np.mean(np.logaddexp(0, logits) - targets * logits) \
+                + 0.5 * self.weight_decay * weights @ weights
+            error = (probability - targets) / len(targets)
+            gradient = np.append(inputs.T @ error + self.weight_decay * weights, error.sum())
+            return loss, gradient
+
+        fitted = optimize.minimize(loss_and_gradient, np.zeros(inputs.shape[1] + 1), jac=True,
+                                   method="L-BFGS-B")
+        self.weights, self.bias = fitted.x[:-1], float(fitted.x[-1])
         return self
 
     def score(self, tokens):
         """Predicted liking (logits) of melodies ``(n, steps)`` -> ``(n,)``."""
-        if self.model is None:
+        if self.weights is None:
             raise ValueError("reranker: fit it on rated melodies first")
         inputs = (embed(self.classifier, tokens) - self.mean) / self.scale
-        return np.asarray(self.model.predict_on_batch(inputs))[:, 0]
+        return inputs @ self.weights + self.bias
 
     def rank(self, tokens):
         """Indices of ``tokens`` from most to least likely to be liked."""
@@ -217,8 +225,7 @@ def learning_curve(vae, classifier, listener, *, sizes=(20, 50, 100), candidates
                    "unranked": float(fresh_taste.mean()),  # what any 10 score on average
                    "best": float(np.sort(fresh_taste)[-top:].mean())}
             if (rated > 0).any() and (rated < 0).any():
-                picked = Reranker(classifier, seed=seed).fit(pool[:size], rated) \
-                    .rank(fresh)[:top]
+                picked = Reranker(classifier).fit(pool[:size], rated).rank(fresh)[:top]
                 row["reranked"] = float(fresh_taste[picked].mean())
                 direction = preference_direction(pool_codes[:size][rated > 0],
                                                  pool_codes[:size][rated < 0])
