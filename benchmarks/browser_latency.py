@@ -9,6 +9,7 @@ holds the new sound. Between actions it waits as a listener would (``--pause``),
 action meets an idle kernel, the pictures of the previous one drawn.
 
     python benchmarks/browser_latency.py [--repeats 20] [--pause 1.0] [--out table.json]
+        [--only "ListeningTest,SequenceSampler: More"]
 
 Prints p50 / p95 per widget in milliseconds, and the kernel-side time of the same update
 for comparison. Do not run it while training: two cores.
@@ -48,14 +49,20 @@ store = ResultsStore(os.path.join(tempfile.mkdtemp(), "latency.db"))
 clips = [Clip(sound.render(tokens, tempo=110).inline()) for tokens in windows[:60]]
 create_test(store, Design(name="latency", kind="turing", attention_checks=0,
                           systems={"real": clips[:30], "other": clips[30:]}))
-store.record_feedback("SequenceSampler:melody_wavenet", 1, tokens=windows[0])
-store.record_feedback("SequenceSampler:melody_wavenet", -1, tokens=windows[1])
 
 
 def listening_test():
     widget = ListeningTest(store, "latency")
     widget.next_item()  # past the training page
     return widget
+
+
+def reranking_sampler():
+    sampler = SequenceSampler(load_shipped("melody_wavenet"), corpus=mixed, feedback=store,
+                              judge=classifier)
+    store.record_feedback(sampler.feedback_bar.source, 1, tokens=windows[0])  # a like and a
+    store.record_feedback(sampler.feedback_bar.source, -1, tokens=windows[1])  # dislike
+    return sampler
 """
 
 # (label, widget construction, control kind, control description)
@@ -76,8 +83,7 @@ WIDGETS = [
      "slider", "note"),
     ("ListeningTest: answer to the next clip", "listening_test()", "button", "Human"),
     ("SequenceSampler: More like this (best of 8, reranked)",
-     "SequenceSampler(load_shipped('melody_wavenet'), corpus=mixed, feedback=store, "
-     "judge=classifier)", "button", "More like this"),
+     "reranking_sampler()", "button", "More like this"),
 ]
 
 
@@ -142,7 +148,15 @@ def main():
     parser.add_argument("--pause", type=float, default=1.0,
                         help="seconds between actions (a listener's pause)")
     parser.add_argument("--out", default=None, help="also write the figures to this JSON file")
+    parser.add_argument("--only", default=None,
+                        help="measure only the widgets whose label starts with one of these "
+                             "(comma-separated)")
     arguments = parser.parse_args()
+    if arguments.only:
+        prefixes = tuple(part.strip() for part in arguments.only.split(","))
+        WIDGETS[:] = [entry for entry in WIDGETS if entry[0].startswith(prefixes)]
+        if not WIDGETS:
+            parser.error(f"--only: no widget label starts with {arguments.only!r}")
     times, problems = measure(arguments.repeats, arguments.pause)
     print("\n| widget: action | p50 (ms) | p95 (ms) | actions |\n| --- | --- | --- | --- |")
     for label, values in times.items():

@@ -237,8 +237,11 @@ class FeedbackBar(ipywidgets.HBox):
         """Store a rating of the music playing (1 up, -1 down, 2 more like this)."""
         try:
             tokens, code, provenance = self.current()
-            if tokens is None:
-                self.counts.value = error_html("Feedback", "nothing is playing yet")
+            if tokens is None:  # nothing to rate yet: "more like this" makes something
+                if rating == 2 and self.on_more:
+                    self.on_more()
+                else:
+                    self.counts.value = error_html("Feedback", "nothing is playing yet")
                 return
             self.store.record_feedback(self.source, rating, tokens=tokens, code=code,
                                        provenance=provenance)
