@@ -232,21 +232,17 @@ def build_items(design, stimulus_ids):
         for system in rated:
             items += [{"id": f"{system}-{index}", "clips": [clip], "systems": [system]}
                       for index, clip in enumerate(stimulus_ids[system])]
+        instructed = {"turing": ({"human": False}, "Attention check: answer 'machine'."),
+                      "mos": ({"equals": 2}, "Attention check: answer 2 on every criterion.")}
+        anchored = {"turing": {"human": False}, "mos": {"at_most": ANCHOR_MOS_PASS}}
         for number in range(design.attention_checks):
-            if design.anchor is not None:
-                clips = stimulus_ids[design.anchor]
-                clip, system = clips[number % len(clips)], design.anchor
-                instruction = None
+            if design.anchor is not None:  # a clip made to fail: the listener must hear it
+                system = design.anchor
+                check, instruction = anchored[design.kind], None
             else:  # an instructed item: the clip does not matter, the instruction does
                 system = rated[number % len(rated)]
-                clip = stimulus_ids[system][number % len(stimulus_ids[system])]
-            if design.kind == "turing":
-                check = {"human": False}
-                instruction = None if design.anchor else "Attention check: answer 'machine'."
-            else:
-                check = {"at_most": ANCHOR_MOS_PASS} if design.anchor else {"equals": 2}
-                instruction = None if design.anchor else ("Attention check: answer 2 on every "
-                                                          "criterion.")
+                check, instruction = instructed[design.kind]
+            clip = stimulus_ids[system][number % len(stimulus_ids[system])]
             item = {"id": f"check-{number}", "clips": [clip], "systems": [system],
                     "check": check}
             if instruction:
