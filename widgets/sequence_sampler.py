@@ -188,13 +188,7 @@ class SequenceSampler(ipywidgets.VBox):
         try:
             self.status.value = "generating..."
             primer = self.primer_sequence()
-            style = self.config.styles.index(self.style.value) if self.config.styles else None
-            self.result = self.sample_function(
-                self.model, length=self.length.value, temperature=self.temperature.value,
-                top_k=self.top_k.value,
-                top_p=self.top_p.value if self.config.head == "melody" else 1.0,
-                seed=int(self.seed.value), primer=primer, style=style,
-                style_strength=self.style_strength.value)[0]
+            self.result = self._sample(primer, count=1)[0]
             title = (f"{self.config.kind} · "
                      f"seed {int(self.seed.value)} · temperature {self.temperature.value:.2f}"
                      + (f" · {self.style.value}" if self.config.styles else ""))
@@ -223,13 +217,8 @@ class SequenceSampler(ipywidgets.VBox):
             return self.result
         try:
             primer = self.primer_sequence()
-            style = self.config.styles.index(self.style.value) if self.config.styles else None
             self.seed.value = int(self.seed.value) + 1
-            options = self.sample_function(
-                self.model, length=self.length.value, temperature=self.temperature.value,
-                top_k=self.top_k.value, top_p=self.top_p.value, seed=int(self.seed.value),
-                primer=primer, style=style, style_strength=self.style_strength.value,
-                count=candidates)
+            options = self._sample(primer, count=candidates)
             width = min(min(len(tokens) for tokens, _ in rated), options.shape[1])
             reranker = Reranker(self.judge).fit(np.stack([tokens[-width:] for tokens, _ in rated]),
                                                 np.array([rating for _, rating in rated]))
@@ -242,6 +231,16 @@ class SequenceSampler(ipywidgets.VBox):
         except Exception as error:  # shown in the widget, never raised into the kernel
             self.status.value = error_html("Could not rerank", error)
             return None
+
+    def _sample(self, primer, *, count):
+        """``count`` sequences with the controls' settings and seed: ``(count, steps...)``."""
+        style = self.config.styles.index(self.style.value) if self.config.styles else None
+        return self.sample_function(
+            self.model, length=self.length.value, temperature=self.temperature.value,
+            top_k=self.top_k.value,
+            top_p=self.top_p.value if self.config.head == "melody" else 1.0,
+            seed=int(self.seed.value), primer=primer, style=style,
+            style_strength=self.style_strength.value, count=count)
 
     def _show(self, primer, title):
         """Play ``self.result`` (its first ``len(primer)`` steps the primer) and draw it."""
