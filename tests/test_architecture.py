@@ -16,7 +16,7 @@ FAMILY_USES = {"style": {"vae"}, "evaluation": {"style", "vae"}}  # evaluation j
 NEURAL = ("keras", "tensorflow", "jax")
 # third-party modules a function may import late: slow to import, or the running backend's own
 LAZY_OK = ("music21", "verovio", "matplotlib", "pretty_midi", "midirenderer", "IPython",
-           "miditok", "symusic", "pyloudnorm", "scipy", "statsmodels",
+           "miditok", "symusic", "pyloudnorm", "scipy", "statsmodels", "librosa",
            "tensorflow", "jax")
 
 

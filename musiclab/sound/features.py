@@ -1,0 +1,116 @@
+"""What a timbre-transfer model hears of any recording: pitch (f0) with a confidence, and
+A-weighted loudness, frame by frame.
+
+DDSP (Engel et al. 2020) resynthesises a recording from exactly these two curves: the pitch
+says which harmonics to play, the loudness how strongly; the instrument is what a model adds.
+
+    samples, rate = read_audio("piano.wav")                  # mono float32, resampled
+    pitch, confidence = fundamental_frequency(samples, rate) # Hz per frame (NaN unvoiced)
+    level = a_weighted_loudness(samples, rate)               # dB per frame
+
+Pitch comes from librosa's YIN (de Cheveigne & Kawahara 2002; no weights to download), its
+period refined between lags, so it is continuous (pYIN, librosa's other tracker, snaps to a
+10-cent grid by default and takes about 1.6 s per second of audio here; YIN takes 11 ms). The
+confidence of each frame is the normalised autocorrelation of the frame at the period found:
+near 1 for a steady pitch, near 0 for noise; frames below ``VOICED`` or quieter than
+``QUIET_DB`` are unvoiced. Loudness is the mean power of each frame's spectrum weighted by
+the A curve (IEC 61672: how loud each frequency sounds to people at moderate levels), in dB.
+"""
+
+import numpy as np
+
+FRAME_RATE = 100  # frames a second: a 10 ms hop, as DDSP uses at 16 kHz (160 samples)
+LOWEST_F0, HIGHEST_F0 = 32.7, 2093.0  # C1 to C7: the double bass's low C to the piccolo's top
+FRAME_SECONDS = 0.128  # analysis window: four periods of C1, the lowest pitch tracked
+SILENCE_DB = -100.0  # loudness of digital silence (the floor of the curve)
+VOICED = 0.8  # the least confidence of a voiced frame
+QUIET_DB = -60.0  # frames quieter than this (A-weighted) are unvoiced
+MAX_SECONDS = 600  # longest audio analysed in one call: ten minutes (cut longer files first)
+
+
+def _hop(sample_rate):
+    return int(round(sample_rate / FRAME_RATE))
+
+
+def _frame_length(sample_rate):
+    return int(2 ** np.ceil(np.log2(FRAME_SECONDS * sample_rate)))
+
+
+def check_samples(samples, sample_rate, *, name="audio"):
+    """Mono float samples, checked.
+
+    Raises:
+        ValueError: naming ``name`` when the audio is empty, not finite, not mono or too long.
+    """
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim != 1:
+        raise ValueError(f"{name}: expected mono samples (n,), got shape {samples.shape}; "
+                         "mix the channels down first")
+    if samples.size == 0:
+        raise ValueError(f"{name}: no samples")
+    if not np.isfinite(samples).all():
+        raise ValueError(f"{name}: holds NaN or infinite samples")
+    if sample_rate <= 0:
+        raise ValueError(f"sample_rate: must be positive, got {sample_rate}")
+    if len(samples) > MAX_SECONDS * sample_rate:
+        raise ValueError(f"{name}: {len(samples) / sample_rate / 60:.0f} minutes is longer than "
+                         f"the {MAX_SECONDS // 60} minutes analysed at once; cut it into parts")
+    return samples
+
+
+def fundamental_frequency(samples, sample_rate, *, lowest=LOWEST_F0, highest=HIGHEST_F0):
+    """The pitch of monophonic audio, frame by frame (YIN), with a confidence.
+
+    Args:
+        samples: float array ``(n,)``; sample_rate: samples a second.
+        lowest, highest: the range of pitches searched, in Hz.
+
+    Returns:
+        ``(f0, confidence)``: float32 arrays ``(frames,)``, one frame every 10 ms; ``f0`` in Hz,
+        NaN where the frame is unvoiced; ``confidence`` in 0..1.
+    """
+    import librosa
+
+    samples = check_samples(samples, sample_rate)
+    length, hop = _frame_length(sample_rate), _hop(sample_rate)
+    f0 = librosa.yin(samples, fmin=lowest, fmax=highest, sr=sample_rate, frame_length=length,
+                     hop_length=hop).astype(np.float32)
+    padded = np.pad(samples, length // 2)  # frames centred as librosa centres them
+    frames = librosa.util.frame(padded, frame_length=length, hop_length=hop)[:, :len(f0)]
+    confidence = np.zeros(len(f0), np.float32)
+    for index, frequency in enumerate(f0):
+        lag = int(round(sample_rate / frequency))
+        first, second = frames[:length - lag, index], frames[lag:, index]
+        energy = np.sqrt(np.dot(first, first) * np.dot(second, second))
+        confidence[index] = max(np.dot(first, second) / energy, 0.0) if energy > 0 else 0.0
+    quiet = a_weighted_loudness(samples, sample_rate)[:len(f0)] < QUIET_DB
+    f0[(confidence < VOICED) | quiet] = np.nan
+    return f0, confidence
+
+
+def a_weighted_loudness(samples, sample_rate):
+    """A-weighted loudness in dB, frame by frame (10 ms hop), floored at ``SILENCE_DB``.
+
+    A full-scale sine at 1 kHz (where the A weighting is 0 dB) reads about -3 dB (its mean
+    power is one half).
+
+    Returns:
+        float32 array ``(frames,)``, aligned with ``fundamental_frequency``'s frames.
+    """
+    import librosa
+
+    samples = check_samples(samples, sample_rate)
+    length = _frame_length(sample_rate)
+    spectrum = np.abs(librosa.stft(samples, n_fft=length, hop_length=_hop(sample_rate),
+                                   window="hann")) ** 2
+    frequencies = librosa.fft_frequencies(sr=sample_rate, n_fft=length)
+    weights = np.zeros_like(frequencies)  # DC is inaudible: weight 0
+    weights[1:] = 10 ** (librosa.A_weighting(frequencies[1:], min_db=None) / 10)
+    window_power = np.sum(np.hanning(length + 1)[:-1] ** 2)  # Parseval, for the Hann window
+    power = 2 * (weights[:, None] * spectrum).sum(axis=0) / (window_power * length)
+    return np.maximum(10 * np.log10(np.maximum(power, 1e-30)), SILENCE_DB).astype(np.float32)
+
+
+def cents(f0, reference):
+    """The interval from ``reference`` to ``f0`` in cents (100 to a semitone)."""
+    return 1200 * np.log2(np.asarray(f0, np.float64) / np.asarray(reference, np.float64))
