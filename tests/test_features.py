@@ -62,3 +62,23 @@ def test_a_weighted_loudness_follows_level_and_the_a_curve():
 def test_unusable_audio_gets_one_line(samples, rate, message):
     with pytest.raises(ValueError, match=message):
         fundamental_frequency(samples, rate)
+
+
+def test_spectral_distance_hears_timbre_and_pitch_not_phase():
+    from musiclab.sound.features import multi_scale_spectral_distance as distance
+
+    def note(instrument, pitch=67):
+        tokens = np.array([pitch - 21 + 2] + [1] * 7)
+        return render(tokens, instrument=instrument, tempo=120).resampled(RATE).samples
+
+    sine = np.sin(2 * np.pi * 440 * SECOND)
+    shifted = np.sin(2 * np.pi * 440 * SECOND + 1.0)  # the same tone, another phase
+    assert distance(sine, sine) == 0.0
+    assert distance(sine, shifted) < 0.5 * distance(sine, np.sin(2 * np.pi * 466 * SECOND))
+    violin, flute, piano = note("violin"), note("flute"), note("piano")
+    assert distance(violin, note("violin")) == pytest.approx(0.0, abs=1e-6)
+    assert distance(violin, note("violin", 69)) > 0
+    assert distance(piano, violin) > 0 and distance(flute, violin) > 0
+    assert distance(violin, 2 * violin) > 0  # louder is different
+    with pytest.raises(ValueError, match="expected two non-empty mono arrays"):
+        distance(sine, np.zeros((10, 2)))
