@@ -75,7 +75,11 @@ async def take_test(browser, url, number, report):
             await page.evaluate("""async () => {
                 const audio = document.querySelector("audio[class*='musiclab-clip-0']");
                 audio.muted = true; await audio.play();
-                await new Promise((resolve) => setTimeout(resolve, 600)); audio.pause(); }""")
+                const started = Date.now();  // on a busy machine the clock starts late:
+                while (audio.currentTime < 0.5 && Date.now() - started < 20000) {  // wait for it
+                    await new Promise((resolve) => setTimeout(resolve, 50));
+                }
+                audio.pause(); }""")
         await page.wait_for_timeout(800)  # a rater listens before answering
         label = "Human" if (number + answered) % 2 == 0 else "Machine"
         button = page.get_by_role("button", name=label, exact=True)
