@@ -44,7 +44,7 @@ from musiclab.files import atomic_write_text
 from musiclab.sound.instruments import instrument_program
 
 # One line per model family: its package's cli module registers its commands.
-FAMILIES = ("vae", "wavenet", "gan", "style", "harmony", "transformer", "evaluation")
+FAMILIES = ("vae", "wavenet", "gan", "style", "harmony", "transformer", "evaluation", "timbre")
 
 
 def build_parser():

@@ -12,11 +12,12 @@ from musiclab.cli import FAMILIES
 ROOT = Path(__file__).resolve().parent.parent
 TOOLKIT = "nn"
 # family -> the families it may use (the natural arrows only)
-FAMILY_USES = {"style": {"vae"}, "evaluation": {"style", "vae"}}  # evaluation judges others
+FAMILY_USES = {"style": {"vae"}, "evaluation": {"style", "vae"},  # evaluation judges others
+               "timbre": {"wavenet"}}  # the raw-audio WaveNet is the WaveNet family's
 NEURAL = ("keras", "tensorflow", "jax")
 # third-party modules a function may import late: slow to import, or the running backend's own
 LAZY_OK = ("music21", "verovio", "matplotlib", "pretty_midi", "midirenderer", "IPython",
-           "miditok", "symusic", "pyloudnorm", "scipy", "statsmodels", "librosa",
+           "miditok", "symusic", "pyloudnorm", "scipy", "statsmodels", "librosa", "soundfile",
            "tensorflow", "jax")
 
 

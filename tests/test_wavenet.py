@@ -129,7 +129,7 @@ def test_sampling_controls():
     with pytest.raises(ValueError, match="primer"):
         generate(model, length=5, primer=np.zeros((4, 88)))
     _, roll_model = _tiny("pianoroll", ("a",))
-    with pytest.raises(ValueError, match="top_p: applies to the melody head only"):
+    with pytest.raises(ValueError, match="top_p: applies to token heads only"):
         generate(roll_model, length=5, top_p=0.5, style=0)
     with pytest.raises(ValueError, match="style: this model is conditioned on 1 styles"):
         generate(roll_model, length=5)

@@ -269,6 +269,35 @@ def synthesize(midi, sample_rate=INLINE_SAMPLE_RATE, release=0.3):
     return Audio(output, sample_rate, "numpy")
 
 
+def render_note(instrument, pitch, *, velocity=90, seconds=1.0, held=0.75,
+                sample_rate=SAMPLE_RATE, peak=0.8):
+    """One note of a soundfont instrument, mono, at a fixed length and peak.
+
+    Args:
+        instrument: GM name or program; pitch: MIDI pitch; velocity: 1..127.
+        seconds: the length returned (the release tail is cut or padded to it).
+        held: seconds the key is held.
+        sample_rate: output rate.
+        peak: the largest sample after scaling (silence stays silence).
+
+    Returns:
+        float32 ``(round(seconds * sample_rate),)``.
+    """
+    import pretty_midi
+
+    if not 0 <= int(pitch) <= 127 or not 1 <= int(velocity) <= 127:
+        raise ValueError(f"pitch, velocity: must be MIDI values, got {pitch}, {velocity}")
+    midi = pretty_midi.PrettyMIDI()
+    track = pretty_midi.Instrument(program=instrument_program(instrument))
+    track.notes.append(pretty_midi.Note(int(velocity), int(pitch), 0.0, float(held)))
+    midi.instruments.append(track)
+    samples = load_soundfont(str(default_soundfont())).render(midi, sample_rate=sample_rate)
+    length = int(round(seconds * sample_rate))
+    samples = np.pad(samples[:length], (0, max(0, length - len(samples))))
+    largest = float(np.abs(samples).max())
+    return (samples * (peak / largest) if largest > 0 else samples).astype(np.float32)
+
+
 def available_backends():
     """The backends that can run here, in the order ``auto`` tries them."""
     found = ["sampler"]

@@ -4,7 +4,7 @@ A-weighted loudness, frame by frame.
 DDSP (Engel et al. 2020) resynthesises a recording from exactly these two curves: the pitch
 says which harmonics to play, the loudness how strongly; the instrument is what a model adds.
 
-    samples, rate = read_audio("piano.wav")                  # mono float32, resampled
+    samples = read_audio("piano.wav", 16000)                 # mono float32, resampled
     pitch, confidence = fundamental_frequency(samples, rate) # Hz per frame (NaN unvoiced)
     level = a_weighted_loudness(samples, rate)               # dB per frame
 
@@ -16,6 +16,8 @@ near 1 for a steady pitch, near 0 for noise; frames below ``VOICED`` or quieter 
 ``QUIET_DB`` are unvoiced. Loudness is the mean power of each frame's spectrum weighted by
 the A curve (IEC 61672: how loud each frequency sounds to people at moderate levels), in dB.
 """
+
+from pathlib import Path
 
 import numpy as np
 
@@ -56,6 +58,52 @@ def check_samples(samples, sample_rate, *, name="audio"):
         raise ValueError(f"{name}: {len(samples) / sample_rate / 60:.0f} minutes is longer than "
                          f"the {MAX_SECONDS // 60} minutes analysed at once; cut it into parts")
     return samples
+
+
+def read_audio(path, sample_rate, *, max_seconds=MAX_SECONDS):
+    """Any audio file as mono float samples at ``sample_rate`` (channels mixed, resampled).
+
+    WAV, FLAC and OGG are read by ``soundfile`` (libsndfile); its header is checked before a
+    sample is read, so a two-hour file is refused at once instead of filling the memory.
+
+    Args:
+        path: the file.
+        sample_rate: the rate wanted (a polyphase filter resamples, without aliasing).
+        max_seconds: the longest audio accepted.
+
+    Returns:
+        float32 array ``(n,)``.
+
+    Raises:
+        ValueError: one line naming the file when it is missing, not audio, empty or too long.
+    """
+    import soundfile
+    from scipy.signal import resample_poly
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such audio file")
+    try:
+        info = soundfile.info(str(path))
+    except (RuntimeError, soundfile.LibsndfileError, TypeError):
+        raise ValueError(f"{path}: not an audio file (WAV, FLAC or OGG) that can be "
+                         "read") from None
+    if info.frames <= 0 or info.samplerate <= 0:
+        raise ValueError(f"{path}: no samples")
+    seconds = info.frames / info.samplerate
+    if seconds > max_seconds:
+        raise ValueError(f"{path}: {seconds / 60:.0f} minutes is longer than the "
+                         f"{max_seconds / 60:g} minutes read at once; cut it into parts")
+    try:
+        samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (RuntimeError, soundfile.LibsndfileError) as error:
+        raise ValueError(f"{path}: damaged audio ({str(error).splitlines()[0][:80]})") from None
+    samples = samples.mean(axis=1)
+    if rate != sample_rate:
+        divisor = np.gcd(int(rate), int(sample_rate))
+        samples = resample_poly(samples, sample_rate // divisor, rate // divisor)
+    return check_samples(np.nan_to_num(samples).astype(np.float32), sample_rate,
+                         name=str(path))
 
 
 def fundamental_frequency(samples, sample_rate, *, lowest=LOWEST_F0, highest=HIGHEST_F0):
@@ -114,6 +162,36 @@ def a_weighted_loudness(samples, sample_rate):
 def cents(f0, reference):
     """The interval from ``reference`` to ``f0`` in cents (100 to a semitone)."""
     return 1200 * np.log2(np.asarray(f0, np.float64) / np.asarray(reference, np.float64))
+
+
+MU_LAW_LEVELS = 256  # 8-bit mu-law: the original WaveNet's samples
+
+
+def mu_law_encode(samples, levels=MU_LAW_LEVELS):
+    """Samples in [-1, 1] to ``levels`` mu-law levels (ITU-T G.711's companding, as WaveNet).
+
+    ``F(x) = sign(x) ln(1 + mu |x|) / ln(1 + mu)`` with ``mu = levels - 1`` spends the levels
+    where the ear is sensitive (quiet sounds) and few on loud ones; then it is quantised.
+
+    Returns:
+        int32 array of the same shape, in ``0..levels - 1`` (silence is ``levels // 2``).
+    """
+    mu = levels - 1
+    samples = np.clip(np.asarray(samples, np.float64), -1, 1)
+    companded = np.sign(samples) * np.log1p(mu * np.abs(samples)) / np.log1p(mu)
+    return np.clip(np.floor((companded + 1) / 2 * mu + 0.5), 0, mu).astype(np.int32)
+
+
+def mu_law_decode(levels_, levels=MU_LAW_LEVELS):
+    """Mu-law levels back to samples in [-1, 1] (the inverse of ``mu_law_encode``).
+
+    Returns:
+        float32 array of the same shape.
+    """
+    mu = levels - 1
+    companded = 2 * np.asarray(levels_, np.float64) / mu - 1
+    return (np.sign(companded) * np.expm1(np.abs(companded) * np.log1p(mu)) / mu).astype(
+        np.float32)
 
 
 SPECTRAL_SCALES = (2048, 1024, 512, 256, 128, 64)  # FFT sizes: DDSP's multi-scale loss

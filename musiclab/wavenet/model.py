@@ -8,10 +8,13 @@ Dilations double from block to block, so the receptive field (the steps a
 prediction can see) grows exponentially with depth:
 ``(kernel_size - 1) * sum(dilations) + 1``.
 
-Two heads:
+Three heads:
 
 * ``"melody"``: a categorical over the 90 melody tokens, from token inputs.
 * ``"pianoroll"``: 88 independent Bernoulli keys per frame, from frame inputs.
+* ``"audio"``: a categorical over the 256 mu-law levels of a raw audio sample, from
+  sample inputs: WaveNet as van den Oord et al. built it (``musiclab.timbre.raw_audio``
+  trains one on soundfont notes, conditioned on instrument and pitch as its "styles").
 
 The model shifts its input one step right itself (a start token, or a silent
 frame), so output ``t`` predicts step ``t`` from steps ``< t`` and the first
@@ -30,9 +33,13 @@ from keras import ops
 from musiclab.nn.config import JSONConfig, attach, load_model, register
 from musiclab.nn.layers import Shift
 from musiclab.nn.sampling import key_negative_log_likelihood
-from musiclab.vocab import KEYS, START_TOKEN, VOCABULARY_SIZE
+from musiclab.sound.features import MU_LAW_LEVELS
+from musiclab.vocab import KEYS, VOCABULARY_SIZE
 
-HEADS = ("melody", "pianoroll")
+HEADS = ("melody", "pianoroll", "audio")
+# the heads that predict one token a step, with their number of tokens; the start token the
+# model sees before the first step is one past them (the melody's START_TOKEN)
+TOKEN_HEADS = {"melody": VOCABULARY_SIZE, "audio": MU_LAW_LEVELS}
 
 
 @register("wavenet", sampler="musiclab.wavenet.sample:generate",
@@ -42,7 +49,8 @@ class WaveNetConfig(JSONConfig):
     """Hyper-parameters of a WaveNet (saved as JSON beside the weights).
 
     Attributes:
-        head: ``"melody"`` (90 tokens) or ``"pianoroll"`` (88 keys).
+        head: ``"melody"`` (90 tokens), ``"pianoroll"`` (88 keys) or ``"audio"`` (256
+            mu-law levels).
         channels: width of the residual stream.
         skip_channels: width of the skip connections and the output layers.
         kernel_size: taps of each dilated convolution.
@@ -56,6 +64,7 @@ class WaveNetConfig(JSONConfig):
         window: training sequence length in steps.
         transpose: random transposition of training batches, up to this many semitones.
         steps_per_quarter: time resolution of the data (for playback and notation).
+        sample_rate: the audio head's samples a second (0 for the symbolic heads).
     """
 
     head: str = "melody"
@@ -71,6 +80,7 @@ class WaveNetConfig(JSONConfig):
     window: int = 256
     transpose: int = 0
     steps_per_quarter: int = 4
+    sample_rate: int = 0
 
     def __post_init__(self):
         if self.head not in HEADS:
@@ -79,6 +89,9 @@ class WaveNetConfig(JSONConfig):
             raise ValueError(f"kernel_size: must be at least 2, got {self.kernel_size}")
         if not self.dilations or any(int(d) != d or d < 1 for d in self.dilations):
             raise ValueError(f"dilations: must be positive integers, got {self.dilations}")
+        if (self.head == "audio") != (self.sample_rate > 0):
+            raise ValueError(f"sample_rate: the audio head needs one, the others none; got "
+                             f"{self.sample_rate} for head {self.head!r}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout: must be in [0, 1), got {self.dropout}")
         for name in ("channels", "skip_channels", "window", "steps_per_quarter"):
@@ -95,7 +108,7 @@ class WaveNetConfig(JSONConfig):
     def verify(self, model):
         """The head and the styles this config names are the model's."""
         outputs = model.get_layer("logits").units
-        if outputs != (VOCABULARY_SIZE if self.head == "melody" else KEYS):
+        if outputs != TOKEN_HEADS.get(self.head, KEYS):
             raise ValueError(f"head {self.head!r}, but the model predicts {outputs} values a step")
         names = {layer.name for layer in model.layers}
         width = model.get_layer("style_embedding").input_dim if "style_embedding" in names else 0
@@ -212,19 +225,19 @@ class GatedResidualBlock(keras.layers.Layer):
 def build_wavenet(config):
     """A compiled WaveNet.
 
-    Inputs: ``tokens (batch, steps)`` int (melody head) or ``frames (batch, steps, 88)``
-    (piano-roll head), plus ``style (batch,)`` int when ``config.styles`` is set.
+    Inputs: ``tokens (batch, steps)`` int (melody and audio heads) or ``frames (batch,
+    steps, 88)`` (piano-roll head), plus ``style (batch,)`` int when ``config.styles`` is set.
 
     Returns:
-        A Keras model giving logits ``(batch, steps, 90)`` or ``(batch, steps, 88)``;
-        output ``t`` predicts step ``t`` from the steps before it.
+        A Keras model giving logits ``(batch, steps, 90 | 88 | 256)``; output ``t`` predicts
+        step ``t`` from the steps before it.
     """
-    if config.head == "melody":
+    if config.head in TOKEN_HEADS:
+        outputs = TOKEN_HEADS[config.head]
         sequence = keras.Input((None,), dtype="int32", name="tokens")
-        shifted = Shift(START_TOKEN, name="causal_shift")(sequence)
-        x = keras.layers.Embedding(VOCABULARY_SIZE + 1, config.channels,
+        shifted = Shift(outputs, name="causal_shift")(sequence)  # the start token
+        x = keras.layers.Embedding(outputs + 1, config.channels,
                                    name="input_projection")(shifted)
-        outputs = VOCABULARY_SIZE
     else:
         sequence = keras.Input((None, KEYS), name="frames")
         shifted = Shift(name="causal_shift")(sequence)
@@ -249,7 +262,7 @@ def build_wavenet(config):
     hidden = keras.layers.Dense(config.skip_channels, activation="relu", name="post")(hidden)
     logits = keras.layers.Dense(outputs, name="logits")(hidden)
     model = keras.Model(inputs if len(inputs) > 1 else sequence, logits, name="wavenet")
-    if config.head == "melody":
+    if config.head in TOKEN_HEADS:
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
     else:

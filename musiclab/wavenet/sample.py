@@ -28,8 +28,8 @@ from musiclab.nn.sampling import (
     choose_tokens,
     compiled_call,
 )
-from musiclab.vocab import KEYS, START_TOKEN, VOCABULARY_SIZE
-from musiclab.wavenet.model import blocks, receptive_field
+from musiclab.vocab import KEYS
+from musiclab.wavenet.model import TOKEN_HEADS, blocks, receptive_field
 
 _STEP_MODELS = weakref.WeakKeyDictionary()
 
@@ -49,7 +49,7 @@ def step_model(model):
         return _STEP_MODELS[model]
     config = config_of(model)
     channels = model.get_layer("input_projection").output.shape[-1]
-    if config.head == "melody":
+    if config.head in TOKEN_HEADS:
         previous = keras.Input((), dtype="int32", name="previous")
         expanded = keras.layers.Reshape((1,))(previous)
     else:
@@ -100,7 +100,7 @@ def _check(model, length, temperature, top_k, top_p, primer, style, count):
         raise ValueError(f"count: must be at least 1, got {count}")
     check_controls(temperature, top_k, top_p)
     if top_p < 1 and head == "pianoroll":
-        raise ValueError("top_p: applies to the melody head only (a piano roll's keys are "
+        raise ValueError("top_p: applies to token heads only (a piano roll's keys are "
                          "independent); use top_k to limit the keys of a frame")
     if config.styles:
         styles = len(config.styles)
@@ -110,12 +110,12 @@ def _check(model, length, temperature, top_k, top_p, primer, style, count):
     elif style is not None:
         raise ValueError("style: this model is not conditioned on a style")
     if primer is None:
-        primer = np.zeros((0,) if head == "melody" else (0, KEYS))
+        primer = np.zeros((0,) if head in TOKEN_HEADS else (0, KEYS))
     primer = np.asarray(primer)
-    if head == "melody":
-        if primer.ndim != 1 or (primer.size and (primer.min() < 0
-                                                 or primer.max() >= VOCABULARY_SIZE)):
-            raise ValueError(f"primer: expected melody tokens (steps,) in [0, {VOCABULARY_SIZE})"
+    if head in TOKEN_HEADS:
+        tokens = TOKEN_HEADS[head]
+        if primer.ndim != 1 or (primer.size and (primer.min() < 0 or primer.max() >= tokens)):
+            raise ValueError(f"primer: expected {head} tokens (steps,) in [0, {tokens})"
                              f", got shape {primer.shape}")
     elif primer.ndim != 2 or primer.shape[1] != KEYS:
         raise ValueError(f"primer: expected a piano roll (steps, 88), got shape {primer.shape}")
@@ -148,8 +148,9 @@ def generate(model, *, length, temperature=1.0, top_k=0, top_p=1.0, seed=0, prim
     check_method(method, style_strength)
     rng = np.random.default_rng(seed)
     total = len(primer) + length
-    shape = (count, total) if head == "melody" else (count, total, KEYS)
-    sequence = np.zeros(shape, np.int32 if head == "melody" else np.float32)
+    tokens = head in TOKEN_HEADS
+    shape = (count, total) if tokens else (count, total, KEYS)
+    sequence = np.zeros(shape, np.int32 if tokens else np.float32)
     sequence[:, :len(primer)] = primer
     styles = None if style is None else np.full((count,), int(style), np.int32)
     if method == "cached":
@@ -160,7 +161,7 @@ def generate(model, *, length, temperature=1.0, top_k=0, top_p=1.0, seed=0, prim
     else:
         _generate_naive(model, sequence, len(primer), styles, temperature, top_k, top_p, rng,
                         head)
-    return sequence.astype(np.int16) if head == "melody" else sequence.astype(bool)
+    return sequence.astype(np.int16) if tokens else sequence.astype(bool)
 
 
 def _generate_cached(model, sequence, primed, styles, temperature, top_k, top_p, rng, head):
@@ -168,7 +169,7 @@ def _generate_cached(model, sequence, primed, styles, temperature, top_k, top_p,
     channels = model.get_layer("input_projection").output.shape[-1]
     count = len(sequence)
     queues = [np.zeros((count, block.history, channels), np.float32) for block in blocks(model)]
-    previous = (np.full((count,), START_TOKEN, np.int32) if head == "melody"
+    previous = (np.full((count,), TOKEN_HEADS[head], np.int32) if head in TOKEN_HEADS
                 else np.zeros((count, KEYS), np.float32))
     for index in range(sequence.shape[1]):
         inputs = [previous] + ([styles] if styles is not None else []) + queues
@@ -190,7 +191,7 @@ def _generate_naive(model, sequence, primed, styles, temperature, top_k, top_p, 
 
 
 def _choose(logits, temperature, top_k, top_p, rng, head):
-    if head == "melody":
+    if head in TOKEN_HEADS:
         return choose_tokens(logits, temperature=temperature, rng=rng, top_k=top_k, top_p=top_p)
     return choose_keys(logits, temperature=temperature, rng=rng, top_k=top_k)
 

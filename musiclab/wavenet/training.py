@@ -7,7 +7,11 @@ from musiclab.data.splits import SPLIT, corpus_pieces
 from musiclab.nn.config import config_of
 from musiclab.nn.loop import run_training
 from musiclab.nn.sampling import key_negative_log_likelihood, log_mean_exp, log_softmax
+from musiclab.sound.audio import render_note
+from musiclab.sound.features import mu_law_encode
 from musiclab.wavenet.model import build_wavenet
+
+HELD_OUT_VELOCITY = 100  # audio head: its notes are judged at a velocity never trained on
 
 
 def train_wavenet(config, train_pieces, valid_pieces, *, steps, folder, batch_size=16,
@@ -34,7 +38,7 @@ def train_wavenet(config, train_pieces, valid_pieces, *, steps, folder, batch_si
         ``(model, state)`` as ``run_training``; the history has ``valid_loss``
         (``frame_nll`` for piano rolls, ``token_nll`` for melodies, nats per step).
     """
-    expected_ndim = 1 if config.head == "melody" else 2
+    expected_ndim = 2 if config.head == "pianoroll" else 1
     for name, pieces in (("train_pieces", train_pieces), ("valid_pieces", valid_pieces)):
         if not len(pieces) or any(np.ndim(piece) != expected_ndim for piece in pieces):
             kind = "melodies (steps,)" if expected_ndim == 1 else "piano rolls (steps, 88)"
@@ -109,13 +113,45 @@ def sequence_scores(model, pieces, *, labels=None, batch_size=16):
     return {"steps": steps, "token_nll": total / steps, "accuracy": correct / steps}
 
 
+def note_label(instrument, pitch):
+    """The style name of an audio WaveNet's condition: ``"violin 67"``."""
+    return f"{instrument} {int(pitch)}"
+
+
+def audio_notes(labels, velocities, sample_rate, *, seconds=1.0):
+    """Soundfont notes as mu-law samples, one per label and velocity: an audio WaveNet's data.
+
+    Args:
+        labels: condition names (``note_label``); velocities: MIDI velocities.
+
+    Returns:
+        ``(pieces, label_indices)``: int32 arrays ``(seconds * sample_rate,)`` and an int32
+        array of indices into ``labels``.
+    """
+    pieces, indices = [], []
+    for index, label in enumerate(labels):
+        instrument, _, pitch = label.rpartition(" ")
+        for velocity in velocities:
+            pieces.append(mu_law_encode(render_note(instrument, int(pitch), velocity=velocity,
+                                                    seconds=seconds, sample_rate=sample_rate)))
+            indices.append(index)
+    return pieces, np.array(indices, np.int32)
+
+
 def held_out(model):
-    """A melody WaveNet's figures on the test split of the bundled corpus (for its card).
+    """A WaveNet's figures for its card: a melody model on the test split of the bundled
+    corpus; an audio model on its notes at a velocity it never heard (nats per sample).
 
     Returns:
         ``{"data": {...}, "held_out": {"token_nll", "accuracy", "steps"}}``.
     """
     config = config_of(model)
+    if config.head == "audio":
+        pieces, labels = audio_notes(config.styles, (HELD_OUT_VELOCITY,), config.sample_rate)
+        scores = sequence_scores(model, pieces, labels=labels)
+        return {"data": {"notes": "soundfont notes, 1 s each", "velocity": HELD_OUT_VELOCITY,
+                         "sample_rate": config.sample_rate, "conditions": list(config.styles)},
+                "held_out": {key: float(value) for key, value in scores.items()}}
     pieces, labels, _ = corpus_pieces("all", config.head, bool(config.styles))
     scores = sequence_scores(model, pieces["test"],
                              labels=None if labels is None else labels["test"])
