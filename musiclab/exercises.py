@@ -550,3 +550,98 @@ def preference_direction(liked, disliked):
           differentiable=(0, 1, 2, 3))
 def frechet_distance_1d(mean_a, var_a, mean_b, var_b):
     return (mean_a - mean_b) ** 2 + var_a + var_b - 2 * np.sqrt(var_a * var_b)
+
+
+MU = 255  # 8-bit mu-law
+
+
+def _mu_law(x, signed=True):
+    x = np.clip(np.asarray(x, np.float64), -1, 1)
+    companded = np.sign(x) * np.log1p(MU * np.abs(x)) / np.log1p(MU) if signed else x
+    return np.clip(np.floor((companded + 1) / 2 * MU + 0.5), 0, MU).astype(np.int64)
+
+
+@exercise("mu_law_encode", "08",
+          "8-bit mu-law levels (0..255) of samples in [-1, 1], as the original WaveNet stored "
+          "audio",
+          cases=lambda rng: [(np.array([-1.0, -0.5, -0.01, 0.0, 0.001, 0.02, 0.5, 1.0]),),
+                             (rng.uniform(-1, 1, 40),), (rng.normal(0, 0.01, 40),)],
+          mistakes={"compand before quantising: sign(x) ln(1 + mu|x|) / ln(1 + mu) spends the "
+                    "levels on quiet samples; quantising x itself is linear PCM":
+                    lambda x: _mu_law(x, signed=False),
+                    "round to the nearest level: floor((F(x) + 1) / 2 * 255 + 0.5)":
+                    lambda x: np.clip(np.floor((np.sign(x) * np.log1p(MU * np.abs(x))
+                                                / np.log1p(MU) + 1) / 2 * MU), 0, MU)})
+def mu_law_encode(samples):
+    return _mu_law(samples)
+
+
+def _phase(f0, sample_rate, running=True):
+    f0 = np.asarray(f0, np.float64)
+    if running:
+        return 2 * np.pi * np.cumsum(f0) / sample_rate
+    return 2 * np.pi * f0 * np.arange(1, len(f0) + 1) / sample_rate
+
+
+@exercise("harmonic_phase", "08",
+          "the phase (radians) of an oscillator following the pitch f0 (Hz, one per sample)",
+          cases=lambda rng: [(np.full(8, 1000.0), 8000), (np.linspace(200, 400, 50), 16000),
+                             (rng.uniform(100, 900, 30), 8000)],
+          mistakes={"a changing pitch needs the running sum of the frequency, 2 pi cumsum(f0) "
+                    "/ sample_rate; 2 pi f0[n] n / sample_rate jumps whenever f0 changes":
+                    lambda f0, rate: _phase(f0, rate, running=False),
+                    "the phase is in radians: multiply the cycles by 2 pi":
+                    lambda f0, rate: np.cumsum(f0) / rate},
+          differentiable=(0,))
+def harmonic_phase(f0, sample_rate):
+    return _phase(f0, sample_rate)
+
+
+def _additive(phase, amplitudes, first=1):
+    phase = np.asarray(phase, np.float64)
+    amplitudes = np.asarray(amplitudes, np.float64)
+    numbers = np.arange(first, first + amplitudes.shape[1])
+    return np.sum(amplitudes * np.sin(phase[:, None] * numbers), axis=1)
+
+
+@exercise("additive_synth", "08",
+          "the sum of harmonics: harmonic k (1, 2, ...) at k times the phase, each with its "
+          "amplitude (samples, harmonics)",
+          cases=lambda rng: [(np.linspace(0, 6, 7), np.tile([1.0, 0.5, 0.25], (7, 1))),
+                             (rng.uniform(0, 6.3, 20), rng.uniform(0, 1, (20, 5)))],
+          mistakes={"harmonics are numbered from 1, the fundamental: harmonic 0 would be a "
+                    "constant, sin(0) = 0":
+                    lambda phase, amplitudes: _additive(phase, amplitudes, first=0),
+                    "harmonic k is sin(k phi), k times as fast, not sin(phi + k)":
+                    lambda phase, amplitudes: np.sum(
+                        np.asarray(amplitudes) * np.sin(np.asarray(phase)[:, None]
+                                                        + np.arange(1, np.shape(amplitudes)[1]
+                                                                    + 1)), axis=1)},
+          differentiable=(0, 1))
+def additive_synth(phase, amplitudes):
+    return _additive(phase, amplitudes)
+
+
+def _spectral(a, b, log=True, squared=False):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    difference = (a - b) ** 2 if squared else np.abs(a - b)
+    total = np.mean(difference)
+    if log:
+        total += np.mean(np.abs(np.log(a + 1e-7) - np.log(b + 1e-7)))
+    return total
+
+
+@exercise("spectral_term", "08",
+          "one scale of the multi-scale spectral loss: mean |S - S'| plus mean |log(S + 1e-7) - "
+          "log(S' + 1e-7)| of two magnitude spectrograms",
+          cases=lambda rng: [(np.array([[1.0, 0.1], [0.01, 2.0]]),
+                              np.array([[0.5, 0.1], [0.001, 2.0]])),
+                             (rng.uniform(0, 3, (6, 4)), rng.uniform(0, 3, (6, 4)))],
+          mistakes={"add the log term: without it the quiet harmonics, which the ear hears, "
+                    "cost almost nothing":
+                    lambda a, b: _spectral(a, b, log=False),
+                    "DDSP's loss is L1 (absolute differences), not squared":
+                    lambda a, b: _spectral(a, b, squared=True)},
+          differentiable=(1,))
+def spectral_term(magnitude, reference):
+    return _spectral(magnitude, reference)

@@ -125,3 +125,44 @@ def plot_learning_curve(curve, ax=None):
     ax.set_title("Transfer learning: learning curve")
     ax.legend(fontsize="small")
     return ax
+
+
+def plot_spectrogram(samples, sample_rate, *, ax=None, title=None, max_frequency=8000,
+                     f0=None):
+    """A sound's log-magnitude spectrogram (dB, 80 dB range), optionally with a pitch curve.
+
+    Args:
+        samples: mono float ``(n,)``; sample_rate: its rate.
+        ax: a matplotlib ``Axes`` (a new figure when ``None``).
+        title: the picture's title.
+        max_frequency: the highest frequency shown, in Hz.
+        f0: optional pitch in Hz per 10 ms frame (NaN where unvoiced), drawn over it.
+
+    Returns:
+        The matplotlib ``Axes``.
+    """
+    import librosa
+    import matplotlib.pyplot as plt
+
+    samples = np.asarray(samples, np.float32)
+    if samples.ndim != 1 or samples.size == 0:
+        raise ValueError(f"samples: expected mono samples (n,), got shape {samples.shape}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3))
+    size = 1024 if sample_rate > 12000 else 512
+    magnitude = np.abs(librosa.stft(samples, n_fft=size, hop_length=size // 4))
+    decibels = librosa.amplitude_to_db(magnitude, ref=max(float(magnitude.max()), 1e-10),
+                                       top_db=80)
+    seconds = len(samples) / sample_rate
+    ax.imshow(decibels, origin="lower", aspect="auto", cmap="magma",
+              extent=(0, seconds, 0, sample_rate / 2))
+    if f0 is not None:
+        times = np.arange(len(f0)) / 100
+        ax.plot(times, f0, color="#00e5ff", linewidth=1.2, label="pitch (f0)")
+        ax.legend(loc="upper right", fontsize="small")
+    ax.set_ylim(0, min(max_frequency, sample_rate / 2))
+    ax.set_xlabel("seconds")
+    ax.set_ylabel("Hz")
+    if title:
+        ax.set_title(title)
+    return ax

@@ -22,6 +22,7 @@ HEADLINE = {
     "pianoroll_gan": ("mean_overlap", "real/generated metric overlap"),
     "style_classifier": ("tune_balanced_accuracy", "test balanced accuracy (tunes)"),
     "harmony": ("loss", "test loss (nats/step/voice)"),
+    "timbre": ("conversion", "piano->instrument spectral distance"),
 }
 
 

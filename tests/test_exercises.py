@@ -44,7 +44,7 @@ def test_every_known_mistake_is_named(name):
 
 
 def test_every_lesson_has_three_to_five_exercises_and_every_answer_file_covers_them():
-    for lesson in ("01", "02", "03", "04", "05", "06", "07"):
+    for lesson in ("01", "02", "03", "04", "05", "06", "07", "08"):
         names = [item.name for item in exercises(lesson)]
         assert 3 <= len(names) <= 5, lesson
         answers = load(f"lesson_{lesson}")
@@ -83,7 +83,7 @@ def test_every_lesson_notebook_poses_its_exercises_and_shows_maths():
     import nbformat
 
     notebooks = Path(__file__).resolve().parent.parent / "notebooks"
-    for lesson in ("01", "02", "03", "04", "05", "06", "07"):
+    for lesson in ("01", "02", "03", "04", "05", "06", "07", "08"):
         (path,) = notebooks.glob(f"{lesson}_*.ipynb")
         cells = nbformat.read(path, as_version=4).cells
         code = "\n".join(cell.source for cell in cells if cell.cell_type == "code")

@@ -10,11 +10,13 @@
     Quiz.interview()                # flash cards: the interview questions, answers on demand
     ListeningTest(store, test)      # take a listening test (A/B, human or machine, MOS, MUSHRA)
     ListeningResults(store, test)   # the teacher's live view of a test's answers
+    InstrumentConverter(models)     # any recording played by a learned instrument, A/B
 
 Every model widget reads the model's configuration from the model itself. ``_base`` holds
 what they share (figures, error lines, showing music). ``LatentExplorer``,
-``SequenceSampler``, ``GANPlayer``, ``StyleTransfer`` and ``AttentionExplorer`` are
-imported on first use, since they load Keras; the listening widgets too (they load pandas).
+``SequenceSampler``, ``GANPlayer``, ``StyleTransfer``, ``AttentionExplorer`` and
+``InstrumentConverter`` are imported on first use, since they load Keras; the listening widgets
+too (they load pandas).
 """
 
 from widgets._base import figure_png
@@ -22,14 +24,14 @@ from widgets.quiz import Quiz
 from widgets.training_monitor import TrainingMonitor
 from widgets.tune_player import TunePlayer
 
-__all__ = ["AttentionExplorer", "GANPlayer", "LatentExplorer", "ListeningResults",
-           "ListeningTest", "Quiz", "SequenceSampler", "StyleTransfer", "TrainingMonitor",
-           "TunePlayer", "figure_png"]
+__all__ = ["AttentionExplorer", "GANPlayer", "InstrumentConverter", "LatentExplorer",
+           "ListeningResults", "ListeningTest", "Quiz", "SequenceSampler", "StyleTransfer",
+           "TrainingMonitor", "TunePlayer", "figure_png"]
 
 _LAZY = {"AttentionExplorer": "attention_explorer", "LatentExplorer": "latent_explorer",
          "GANPlayer": "gan_player", "SequenceSampler": "sequence_sampler",
          "StyleTransfer": "style_transfer", "ListeningTest": "listening_test",
-         "ListeningResults": "listening_test"}
+         "ListeningResults": "listening_test", "InstrumentConverter": "instrument_converter"}
 
 
 def __getattr__(name):

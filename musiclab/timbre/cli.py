@@ -113,8 +113,8 @@ def _train_timbre(arguments):
     check_at_least_one(arguments, "tunes")
     options = training_options(arguments)
     from musiclab.timbre.data import folder_clips, soundfont_clips
-    from musiclab.timbre.model import TimbreConfig
-    from musiclab.timbre.train import mean_loudness, train_timbre
+    from musiclab.timbre.model import TimbreConfig, loudness_levels
+    from musiclab.timbre.train import train_timbre
 
     if arguments.wav_folder:
         try:
@@ -141,7 +141,7 @@ def _train_timbre(arguments):
         source = "soundfont"
     base = TimbreConfig.smoke() if arguments.smoke else TimbreConfig()
     config = base.replace(instrument=arguments.instrument, source=source,
-                          mean_level=round(mean_loudness(train_clips) + 100, 2))
+                          loudness_levels=loudness_levels(train_clips))
     seconds = sum(clip.frames for clip in train_clips) / 100
     print(f"{len(train_clips)} training recordings ({seconds / 60:.1f} minutes), "
           f"{len(valid_clips)} validation")

@@ -2,9 +2,9 @@
 
     audio = convert(model, samples, sample_rate=44100, octaves=1)    # an Audio at 16 kHz
 
-The recording's pitch and loudness are measured (``sound.features``), its loudness moved to
-where the instrument was trained (a piano played softly should still make the violin sing;
-``loudness_db`` adjusts from there), its pitch moved by whole ``octaves`` if asked, and the
+The recording's pitch and loudness are measured (``sound.features``), its loudness mapped onto
+the loudness the instrument was trained on (a piano played softly should still make the violin
+sing; ``loudness_db`` adjusts from there), its pitch moved by whole ``octaves`` if asked, and the
 model's decoder turns the two curves into the synthesiser's controls. Long recordings are
 synthesised ten seconds at a time, each part continuing the last one's phase and noise.
 
@@ -21,7 +21,7 @@ from musiclab.nn.sampling import compiled_call
 from musiclab.sound.audio import Audio
 from musiclab.sound.features import check_samples
 from musiclab.timbre.data import analyse
-from musiclab.timbre.model import split_controls
+from musiclab.timbre.model import QUANTILES, split_controls
 from musiclab.timbre.synth import (
     HOP,
     SAMPLE_RATE,
@@ -33,6 +33,7 @@ from musiclab.timbre.synth import (
 PART_FRAMES = 1000  # frames synthesised at once (10 s): memory stays flat for long audio
 BUCKET_FRAMES = 500  # the decoder runs on lengths padded to a multiple of this (few compiles)
 MAX_OCTAVES = 3
+UNVOICED_DROP_DB = 20.0  # frames without a pitch are this much quieter after loudness mapping
 
 
 def resampled(samples, sample_rate):
@@ -51,15 +52,22 @@ def resampled(samples, sample_rate):
 
 
 def prepare(samples, *, sample_rate=SAMPLE_RATE, octaves=0, loudness_db=0.0,
-            target_loudness=None, name="audio"):
+            loudness_quantiles=None, name="audio"):
     """The pitch and loudness curves a conversion plays.
+
+    With ``loudness_quantiles`` (the instrument's, from its config) the recording's loudness
+    is mapped onto the instrument's, quantile by quantile, as DDSP's timbre-transfer demo
+    does: the recording's loudest voiced frames become the instrument's loudest, its median
+    the instrument's median. A piano's quickly decaying notes then sit where a violin plays
+    instead of fading below its range; frames with no pitch are lowered a further
+    ``UNVOICED_DROP_DB``, so rests stay quiet.
 
     Args:
         samples: mono float ``(n,)``; sample_rate: its rate (resampled to 16 kHz).
         octaves: whole octaves to move the pitch (-3..3).
-        loudness_db: added to the loudness after it is moved to ``target_loudness``.
-        target_loudness: the mean loudness (dB) of the voiced frames wanted (the model's
-            ``mean_loudness``); ``None`` keeps the recording's.
+        loudness_db: added to the loudness last, in dB (-40..40).
+        loudness_quantiles: the instrument's loudness at ``model.QUANTILES`` (dB), or
+            ``None`` to keep the recording's loudness.
         name: what error messages call the recording.
 
     Returns:
@@ -77,9 +85,12 @@ def prepare(samples, *, sample_rate=SAMPLE_RATE, octaves=0, loudness_db=0.0,
         raise ValueError(f"loudness_db: must be within -40..40 dB, got {loudness_db}")
     clip = analyse(resampled(samples, sample_rate), name)
     clip.f0 = clip.f0 * np.float32(2.0 ** int(octaves))
-    shift = 0.0 if target_loudness is None else \
-        target_loudness - float(np.mean(clip.loudness[clip.voiced]))
-    clip.loudness = clip.loudness + np.float32(shift + loudness_db)
+    loudness = clip.loudness
+    if loudness_quantiles is not None:
+        own = np.quantile(loudness[clip.voiced], QUANTILES)
+        ranks = np.interp(loudness, own, QUANTILES)
+        loudness = np.interp(ranks, QUANTILES, loudness_quantiles) - UNVOICED_DROP_DB * ~clip.voiced
+    clip.loudness = (loudness + loudness_db).astype(np.float32)
     return clip
 
 
@@ -119,15 +130,15 @@ def synthesize(f0, raw, harmonics):
     return _in_parts(f0, raw, part)
 
 
-def _in_parts(f0, controls_, part):
-    """Run ``part(f0, controls, initial_phase, first_sample)`` over ``PART_FRAMES`` frames at a
+def _in_parts(f0, values, part):
+    """Run ``part(f0, values, initial_phase, first_sample)`` over ``PART_FRAMES`` frames at a
     time (each with one frame more, so interpolation runs on across the joins), joined."""
     f0 = np.asarray(f0, np.float32)
     output, phase = [], 0.0
     for start in range(0, len(f0), PART_FRAMES):
         stop = min(start + PART_FRAMES, len(f0))
         extra = min(stop + 1, len(f0))
-        audio = np.asarray(part(f0[start:extra], controls_[start:extra], phase, start * HOP))
+        audio = np.asarray(part(f0[start:extra], values[start:extra], phase, start * HOP))
         output.append(audio[0, :(stop - start) * HOP])
         phase = (phase + _phase_advance(f0[start:extra], stop - start)) % (2 * np.pi)
     return np.concatenate(output).astype(np.float32)
@@ -151,28 +162,32 @@ def convert(model, samples, *, sample_rate=SAMPLE_RATE, octaves=0, loudness_db=0
         samples: mono float ``(n,)``; sample_rate: its rate.
         octaves: whole octaves to move the pitch (-3..3).
         loudness_db: loudness adjustment in dB (after the automatic one).
-        auto_loudness: move the recording's mean loudness to the instrument's first.
+        auto_loudness: map the recording's loudness onto the instrument's first (``prepare``).
         name: what error messages call the recording (a file name).
 
     Returns:
         An ``Audio`` at 16 kHz, at the loudness musiclab plays everything.
     """
     config = config_of(model)
+    quantiles = config.loudness_quantiles if auto_loudness else None
     clip = prepare(samples, sample_rate=sample_rate, octaves=octaves, loudness_db=loudness_db,
-                   target_loudness=config.mean_loudness if auto_loudness else None, name=name)
+                   loudness_quantiles=quantiles, name=name)
     raw = controls(model, clip.f0, clip.loudness)
     return Audio(synthesize(clip.f0, raw, config.harmonics), SAMPLE_RATE,
                  f"timbre: {config.instrument}").normalized()
 
 
-def fixed_spectrum(samples, *, sample_rate=SAMPLE_RATE, harmonics=40, name="audio"):
-    """The baseline: the same synthesiser on the recording's pitch and loudness, with a fixed
-    sawtooth spectrum (harmonic ``k`` at ``1 / k``) and no noise.
+def fixed_spectrum(samples, *, sample_rate=SAMPLE_RATE, harmonics=40, loudness_quantiles=None,
+                   name="audio"):
+    """The baseline: the same synthesiser on the recording's pitch and loudness (mapped as a
+    conversion maps it, given the same ``loudness_quantiles``), with a fixed sawtooth spectrum
+    (harmonic ``k`` at ``1 / k``, the ideal bowed string's) and no noise.
 
     Returns:
         An ``Audio`` at 16 kHz, at the loudness musiclab plays everything.
     """
-    clip = prepare(samples, sample_rate=sample_rate, name=name)
+    clip = prepare(samples, sample_rate=sample_rate, loudness_quantiles=loudness_quantiles,
+                   name=name)
     amplitude = np.where(clip.voiced, 10 ** (clip.loudness / 20), 0.0).astype(np.float32)
     weights = np.broadcast_to(1.0 / np.arange(1, harmonics + 1, dtype=np.float32),
                               (len(clip.f0), harmonics))

@@ -18,6 +18,7 @@ long audio from the controls in parts.
 import dataclasses
 
 import keras
+import numpy as np
 from keras import ops
 
 from musiclab.nn.config import JSONConfig, attach, load_model, register
@@ -32,6 +33,15 @@ from musiclab.timbre.synth import (
 )
 
 LOUDNESS_RANGE = (-100.0, 0.0)  # dB: the loudness curve is scaled from this range to 0..1
+QUANTILES = np.linspace(0, 1, 21)  # the training loudness is remembered at these quantiles
+
+
+def loudness_levels(clips):
+    """The ``loudness_levels`` of a config: quantiles of the voiced frames' loudness, in dB
+    above ``LOUDNESS_RANGE[0]``, rounded to 0.01 dB."""
+    voiced = np.concatenate([clip.loudness[clip.voiced] for clip in clips])
+    levels = np.quantile(np.maximum(voiced, LOUDNESS_RANGE[0]), QUANTILES) - LOUDNESS_RANGE[0]
+    return tuple(round(float(level), 2) for level in levels)
 
 
 @register("timbre", held_out="musiclab.timbre.train:held_out")
@@ -46,9 +56,10 @@ class TimbreConfig(JSONConfig):
         hidden: width of the dense layers and the GRU.
         crop_frames: frames (10 ms each) per training crop.
         learning_rate: Adam learning rate.
-        mean_level: mean loudness of the voiced frames it was trained on, in dB above the
-            silence floor of -100 dB (settings are never negative): a conversion moves the
-            input's loudness there (``mean_loudness``) before the user's adjustment.
+        loudness_levels: the loudness of the voiced frames it was trained on, as quantiles
+            (0, 5, ..., 100%) in dB above the silence floor of -100 dB (settings are never
+            negative): a conversion maps the input's loudness onto them
+            (``loudness_quantiles``) before the user's adjustment.
         source: where its training audio came from ("soundfont" or "wav folder").
     """
 
@@ -58,13 +69,15 @@ class TimbreConfig(JSONConfig):
     hidden: int = 128
     crop_frames: int = 200
     learning_rate: float = 1e-3
-    mean_level: float = 70.0
+    loudness_levels: tuple = ()
     source: str = "soundfont"
 
     @property
-    def mean_loudness(self):
-        """The mean loudness (dB) of the voiced frames it was trained on."""
-        return self.mean_level + LOUDNESS_RANGE[0]
+    def loudness_quantiles(self):
+        """The training loudness quantiles in dB (``QUANTILES``), or ``None`` when unknown."""
+        if not self.loudness_levels:
+            return None
+        return np.asarray(self.loudness_levels, np.float32) + LOUDNESS_RANGE[0]
 
     def __post_init__(self):
         for name in ("harmonics", "noise_bands", "hidden", "crop_frames"):
@@ -72,6 +85,11 @@ class TimbreConfig(JSONConfig):
                 raise ValueError(f"{name}: must be at least 1, got {getattr(self, name)}")
         if not self.instrument.strip():
             raise ValueError("instrument: must be named")
+        if self.loudness_levels and len(self.loudness_levels) != len(QUANTILES):
+            raise ValueError(f"loudness_levels: expected {len(QUANTILES)} quantiles, got "
+                             f"{len(self.loudness_levels)}")
+        object.__setattr__(self, "loudness_levels", tuple(float(level) for level
+                                                          in self.loudness_levels))
 
     def verify(self, model):
         """The model's outputs fit the harmonics and noise bands this config names."""

@@ -32,8 +32,8 @@ def train_timbre(config, train_clips, valid_clips, *, steps, folder, batch_size=
     """Train (or resume training) a timbre model on random crops of the clips.
 
     Args:
-        config: a ``TimbreConfig`` (its ``mean_level`` should be ``mean_loudness(train_clips)``
-            + 100).
+        config: a ``TimbreConfig`` (its ``loudness_levels`` should be
+            ``model.loudness_levels(train_clips)``).
         train_clips, valid_clips: lists of ``data.Clip``.
         steps: total optimisation steps wanted (a resumed run does only the rest).
         folder: the run's folder.
@@ -67,11 +67,6 @@ def train_timbre(config, train_clips, valid_clips, *, steps, folder, batch_size=
                         checkpoint_every=checkpoint_every, seed=seed, progress=progress,
                         show=("valid_loss",), on_checkpoint=on_checkpoint,
                         time_limit=time_limit)
-
-
-def mean_loudness(clips):
-    """The mean loudness (dB) of the voiced frames of ``clips``."""
-    return float(np.mean(np.concatenate([clip.loudness[clip.voiced] for clip in clips])))
 
 
 def pitch_kept(converted, source, *, tolerance=PITCH_TOLERANCE):
@@ -126,7 +121,8 @@ def transfer_figures(model, pairs):
     totals = {"conversion": [], "piano_input": [], "fixed_spectrum": [], "pitch_kept": []}
     for _, piano, reference in pairs:
         converted = convert(model, piano).samples
-        baseline = fixed_spectrum(piano, harmonics=config_of(model).harmonics).samples
+        baseline = fixed_spectrum(piano, harmonics=config_of(model).harmonics,
+                                  loudness_quantiles=config_of(model).loudness_quantiles).samples
         totals["conversion"].append(multi_scale_spectral_distance(converted, reference))
         totals["piano_input"].append(multi_scale_spectral_distance(piano, reference))
         totals["fixed_spectrum"].append(multi_scale_spectral_distance(baseline, reference))

@@ -36,6 +36,12 @@ WRONG = {
                                               k / n + 1.96 * np.sqrt(k / n * (1 - k / n) / n)]),
     "preference_direction": lambda liked, disliked: np.mean(disliked, 0) - np.mean(liked, 0),
     "frechet_distance_1d": lambda ma, va, mb, vb: (ma - mb) ** 2 + (va - vb) ** 2,
+    "mu_law_encode": lambda x: np.round((np.asarray(x) + 1) / 2 * 255),
+    "harmonic_phase": lambda f0, rate: 2 * np.pi * np.asarray(f0) * np.arange(1, len(f0) + 1) / rate,
+    "additive_synth": lambda phase, amplitudes: np.sum(
+        amplitudes * np.sin(np.asarray(phase)[:, None] * np.arange(np.shape(amplitudes)[1])),
+        axis=1),
+    "spectral_term": lambda a, b: np.mean(np.abs(a - b)),
     "attention": lambda q, k, v, m: (q @ k.T) @ v,
 }
 
@@ -67,5 +73,9 @@ EXPECTED = {
     "wilson_interval": "Wald interval",
     "preference_direction": "from disliked towards liked",
     "frechet_distance_1d": "compares standard deviations",
+    "mu_law_encode": "compand before quantising",
+    "harmonic_phase": "running sum",
+    "additive_synth": "numbered from 1",
+    "spectral_term": "add the log term",
     "attention": "expected",
 }
