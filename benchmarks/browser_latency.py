@@ -31,8 +31,8 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import numpy as np
 from musiclab.data import load_corpus
 from musiclab.nn import config_of, load_shipped
-from widgets import (AttentionExplorer, GANPlayer, LatentExplorer, SequenceSampler,
-                     StyleTransfer, TunePlayer)
+from widgets import (AttentionExplorer, GANPlayer, InstrumentConverter, LatentExplorer,
+                     SequenceSampler, StyleTransfer, TunePlayer)
 corpus = load_corpus()
 rng = np.random.default_rng(0)
 mixed = corpus.subset(np.concatenate([
@@ -84,6 +84,8 @@ WIDGETS = [
     ("ListeningTest: answer to the next clip", "listening_test()", "button", "Human"),
     ("SequenceSampler: More like this (best of 8, reranked)",
      "reranking_sampler()", "button", "More like this"),
+    ("InstrumentConverter: loudness (8 s of piano to violin)",
+     "InstrumentConverter(load_shipped('timbre_violin'))", "slider", "loudness (dB)"),
 ]
 
 

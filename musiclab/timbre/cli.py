@@ -88,14 +88,15 @@ def _convert(arguments):
         raise UsageError(f"musiclab: --out must be a .wav file, got {out}")
     from musiclab.files import atomic_write_bytes
     from musiclab.sound.features import read_audio
+
+    choose_backend(arguments)  # before anything imports Keras: its start-up lines stay quiet
+    from musiclab.timbre.convert import convert
     from musiclab.timbre.synth import SAMPLE_RATE
 
     try:
         samples = read_audio(arguments.input, SAMPLE_RATE)
     except ValueError as error:
         raise UsageError(f"musiclab: {error}") from None
-    choose_backend(arguments)
-    from musiclab.timbre.convert import convert
 
     model = load_target(arguments.instrument)
     try:

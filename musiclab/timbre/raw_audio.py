@@ -43,7 +43,7 @@ def raw_config(instruments, *, pitches=PITCHES, smoke=False):
     dilations = tuple(2 ** power for power in range(8)) * 2
     return WaveNetConfig(head="audio", channels=32, skip_channels=64, dilations=dilations,
                          styles=labels, style_dim=16, window=2048, learning_rate=2e-3,
-                         decay_steps=4000, sample_rate=SAMPLE_RATE)
+                         decay_steps=6000, sample_rate=SAMPLE_RATE)
 
 
 def train_raw_wavenet(instruments, *, steps, folder, smoke=False, batch_size=8, seed=0,

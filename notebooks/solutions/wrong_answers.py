@@ -37,7 +37,8 @@ WRONG = {
     "preference_direction": lambda liked, disliked: np.mean(disliked, 0) - np.mean(liked, 0),
     "frechet_distance_1d": lambda ma, va, mb, vb: (ma - mb) ** 2 + (va - vb) ** 2,
     "mu_law_encode": lambda x: np.round((np.asarray(x) + 1) / 2 * 255),
-    "harmonic_phase": lambda f0, rate: 2 * np.pi * np.asarray(f0) * np.arange(1, len(f0) + 1) / rate,
+    "harmonic_phase": lambda f0, rate: (2 * np.pi * np.asarray(f0)
+                                        * np.arange(1, len(f0) + 1) / rate),
     "additive_synth": lambda phase, amplitudes: np.sum(
         amplitudes * np.sin(np.asarray(phase)[:, None] * np.arange(np.shape(amplitudes)[1])),
         axis=1),
