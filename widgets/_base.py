@@ -37,6 +37,22 @@ def error_html(what, error):
     return f"<span style='color:#b00020'>{what}: {message}</span>"
 
 
+def before_and_after(before, after):
+    """Two columns side by side, titled Before and After, each half the width (a wide score
+    or picture scrolls inside its column).
+
+    Args:
+        before, after: the widgets of each column, top to bottom.
+
+    Returns:
+        An ``HBox``.
+    """
+    return ipywidgets.HBox([
+        ipywidgets.VBox([ipywidgets.HTML(f"<b>{title}</b>"), *children],
+                        layout={"width": "50%", "overflow": "hidden"})
+        for title, children in (("Before", before), ("After", after))])
+
+
 class Debouncer:
     """Call ``action()`` once the controls have been still for ``delay`` seconds.
 

@@ -15,7 +15,7 @@ from musiclab.sound.features import fundamental_frequency, read_audio
 from musiclab.timbre.convert import convert, resampled
 from musiclab.timbre.synth import SAMPLE_RATE
 from musiclab.timbre.train import held_out_pairs, pitch_kept
-from widgets._base import WIDE_LABELS, Debouncer, error_html, figure_png
+from widgets._base import WIDE_LABELS, Debouncer, before_and_after, error_html, figure_png
 
 UPLOAD_SECONDS = 120  # an uploaded recording is converted up to its first two minutes
 
@@ -76,8 +76,8 @@ class InstrumentConverter(ipywidgets.VBox):
             ipywidgets.HBox([self.source, self.upload, self.instrument]),
             ipywidgets.HBox([self.octaves, self.loudness, self.button]),
             self.status,
-            ipywidgets.HBox([self._column("Before", self.before),
-                             self._column("After", self.after)]),
+            before_and_after(*([panel["title"], panel["audio"], panel["picture"]]
+                               for panel in (self.before, self.after))),
         ])
         self.update()
 
@@ -87,12 +87,6 @@ class InstrumentConverter(ipywidgets.VBox):
                 "audio": ipywidgets.Audio(format="wav", autoplay=False, loop=False),
                 "picture": ipywidgets.Image(format="png", layout={"max_width": "100%",
                                                                   "display": "none"})}
-
-    @staticmethod
-    def _column(title, panel):
-        return ipywidgets.VBox([ipywidgets.HTML(f"<b>{title}</b>"), panel["title"],
-                                panel["audio"], panel["picture"]],
-                               layout={"width": "50%", "overflow": "hidden"})
 
     def add_recording(self, name, samples, sample_rate):
         """Offer another recording (and choose it)."""

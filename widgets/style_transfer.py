@@ -11,7 +11,7 @@ from musiclab.style.transfer import contour_correlation, transfer_style
 from musiclab.vae import latent
 from musiclab.vae.generate import encode, melody_steps
 from musiclab.vae.model import style_names
-from widgets._base import WIDE_LABELS, Debouncer, MusicView, error_html
+from widgets._base import WIDE_LABELS, Debouncer, MusicView, before_and_after, error_html
 
 BY_STYLE = "by style"
 
@@ -91,8 +91,7 @@ class StyleTransfer(ipywidgets.VBox):
             ipywidgets.HBox([self.search, self.tune]),
             ipywidgets.HBox([self.target, self.strength, self.temperature]),
             self.status,
-            ipywidgets.HBox([self._column("Before", self.before),
-                             self._column("After", self.after)]),
+            before_and_after(*(self._column(panel) for panel in (self.before, self.after))),
         ])
         self.update()
 
@@ -103,11 +102,8 @@ class StyleTransfer(ipywidgets.VBox):
                 "roll": view.roll, "score": view.score}
 
     @staticmethod
-    def _column(title, panel):
-        # two columns side by side, each half the width; a wide score scrolls in its column
-        return ipywidgets.VBox([ipywidgets.HTML(f"<b>{title}</b>"), panel["verdict"],
-                                panel["audio"], panel["roll"], panel["score"]],
-                               layout={"width": "50%", "overflow": "hidden"})
+    def _column(panel):
+        return [panel["verdict"], panel["audio"], panel["roll"], panel["score"]]
 
     def _refilter(self, change=None):
         text = self.search.value.strip().lower()
