@@ -78,6 +78,32 @@ def bad_inputs(folder, model):
     return rows
 
 
+def note_pitches(model, seeds=(0, 1)):
+    """How well the raw-audio WaveNet's one-second notes keep the pitch they are asked for.
+
+    Returns:
+        Rows of ``condition``, ``seed``, ``voiced`` (share of frames with a pitch) and
+        ``median_cents`` from the asked pitch (NaN when none is pitched).
+    """
+    import numpy as np
+
+    from musiclab.sound.features import cents, fundamental_frequency
+    from musiclab.timbre.convert import resampled
+    from musiclab.timbre.raw_audio import generate_note
+
+    rows = []
+    for instrument, pitch in (("violin", 67), ("flute", 73), ("trumpet", 61)):
+        for seed in seeds:
+            note, _ = generate_note(model, instrument, pitch, seconds=1.0, seed=seed)
+            f0, _ = fundamental_frequency(resampled(note.samples, note.sample_rate), 16000)
+            voiced = ~np.isnan(f0)
+            error = np.median(cents(f0[voiced], 440 * 2 ** ((pitch - 69) / 12))) \
+                if voiced.any() else float("nan")
+            rows.append({"condition": f"{instrument} {pitch}", "seed": seed,
+                         "voiced": float(voiced.mean()), "median_cents": float(error)})
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="folder for timbre.json")
@@ -137,11 +163,14 @@ def main():
     generate_note(wavenet, "violin", 67, seconds=0.01)  # warm-up
     _, cached = generate_note(wavenet, "violin", 67, seconds=0.25 if arguments.smoke else 1.0)
     _, naive = generate_note(wavenet, "violin", 67, seconds=0.05, method="naive")
-    report["raw_wavenet"] = {"cached": cached, "naive": naive}
+    report["raw_wavenet"] = {"cached": cached, "naive": naive, "notes": note_pitches(wavenet)}
     for name, speed in (("cached", cached), ("naive", naive)):
         print(f"raw-audio WaveNet, {name}: {speed['samples']} samples in {speed['seconds']:.2f} s, "
               f"{speed['samples_per_second']:,.0f} samples/s = {speed['real_time']:.3f} x real "
               "time at 8 kHz")
+    for row in report["raw_wavenet"]["notes"]:
+        print(f"  {row['condition']:12} seed {row['seed']}: {row['voiced']:.0%} of frames pitched, "
+              f"median {row['median_cents']:+.0f} cents from the asked pitch")
     out = Path(arguments.out)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "timbre.json", json.dumps(report, indent=1))
