@@ -336,7 +336,7 @@ def test_the_converter_widget_plays_both_and_takes_uploads(violin, tmp_path):
 def uploaded(name, data):
     """A file as the browser's upload control sends it."""
     return {"name": name, "type": "audio/wav", "size": len(data),
-            "last_modified": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc),
+            "last_modified": datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
             "content": memoryview(data)}
 
 

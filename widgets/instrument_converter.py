@@ -37,7 +37,7 @@ class InstrumentConverter(ipywidgets.VBox):
         (Audio) and ``picture`` (Image); status (HTML). ``converted`` is the last ``Audio``.
     """
 
-    def __init__(self, models, sources=None, *, octaves=0, debounce=0.2):
+    def __init__(self, models, sources=None, *, octaves=0, debounce=0.05):
         if not isinstance(models, dict):
             models = {config_of(models).instrument: models}
         if not models:
