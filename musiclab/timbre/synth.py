@@ -86,12 +86,13 @@ def harmonic_synth(f0, amplitude, distribution, *, initial_phase=0.0, sample_rat
     Returns:
         ``(batch, frames * hop)`` samples.
     """
-    # the phase, summed in two levels so float32 stays exact over minutes: within each frame,
-    # then the frames' totals (160 times fewer terms), wrapped to 0..2 pi before multiplying by k
+    # the phase, summed in two levels so float32 stays exact over long sounds: within each
+    # frame, then the frames' totals (160 times fewer terms, each first wrapped to 0..2 pi, which
+    # changes no sine), wrapped to 0..2 pi again before multiplying by k
     increments = upsample(ops.expand_dims(f0, -1), hop) * (2 * math.pi / sample_rate)
     shape = ops.shape(f0)
     within = ops.cumsum(ops.reshape(increments, (shape[0], shape[1], hop)), axis=2)
-    totals = within[..., -1]
+    totals = ops.mod(within[..., -1], 2 * math.pi)
     starts = ops.mod(ops.cumsum(totals, axis=1) - totals + initial_phase, 2 * math.pi)
     phase = ops.reshape(ops.expand_dims(starts, -1) + within, (shape[0], shape[1] * hop))
     phase = ops.mod(phase, 2 * math.pi)
