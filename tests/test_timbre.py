@@ -12,6 +12,7 @@ import soundfile
 from keras import ops
 
 from musiclab.cli import main
+from musiclab.nn.config import read_config
 from musiclab.sound.features import (
     cents,
     fundamental_frequency,
@@ -22,6 +23,7 @@ from musiclab.sound.features import (
 )
 from musiclab.timbre import convert as conversion
 from musiclab.timbre.data import analyse, fill_unvoiced, folder_clips, in_range
+from musiclab.timbre.model import TimbreConfig
 from musiclab.timbre.synth import (
     HOP,
     SAMPLE_RATE,
@@ -344,3 +346,22 @@ def held_out_pairs_for_widget():
     from musiclab.timbre.train import held_out_pairs
 
     return held_out_pairs("piano", tunes=1, seconds=4.0)[0][1]
+
+
+def test_train_timbre_on_a_folder_reports_what_it_skipped(capsys, tmp_path):
+    folder = tmp_path / "cello"
+    folder.mkdir()
+    for number, frequency in enumerate((131.0, 165.0, 196.0)):
+        write_wav(folder / f"take{number}.wav", sine(frequency, 2.0))
+    (folder / "readme.txt").write_text("three takes")
+    write_wav(folder / "silent.wav", np.zeros(RATE))
+    status, text, err = run(capsys, "train", "timbre", "--wav-folder", str(folder),
+                            "--instrument", "cello", "--smoke", "--steps", "2",
+                            "--checkpoint-every", "1", "--out", str(tmp_path / "run"))
+    assert status == 0, err
+    assert "skipped" in text and "readme.txt: not an audio file" in text
+    assert "silent.wav: silent" in text
+    assert "2 training recordings" in text
+    config = read_config(tmp_path / "run" / "model.keras", TimbreConfig)
+    assert config.instrument == "cello" and config.source == "wav folder"
+    assert len(config.loudness_levels) == 21
