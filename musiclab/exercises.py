@@ -22,6 +22,8 @@ import math
 
 import numpy as np
 
+from musiclab.sound import features
+
 LOG2 = math.log(2.0)
 
 
@@ -552,13 +554,9 @@ def frechet_distance_1d(mean_a, var_a, mean_b, var_b):
     return (mean_a - mean_b) ** 2 + var_a + var_b - 2 * np.sqrt(var_a * var_b)
 
 
-MU = 255  # 8-bit mu-law
-
-
-def _mu_law(x, signed=True):
-    x = np.clip(np.asarray(x, np.float64), -1, 1)
-    companded = np.sign(x) * np.log1p(MU * np.abs(x)) / np.log1p(MU) if signed else x
-    return np.clip(np.floor((companded + 1) / 2 * MU + 0.5), 0, MU).astype(np.int64)
+def _linear_levels(x):
+    """256 levels of x itself (linear PCM): the mistake of quantising without companding."""
+    return np.clip(np.floor((np.clip(x, -1, 1) + 1) / 2 * 255 + 0.5), 0, 255).astype(np.int64)
 
 
 @exercise("mu_law_encode", "08",
@@ -568,12 +566,12 @@ def _mu_law(x, signed=True):
                              (rng.uniform(-1, 1, 40),), (rng.normal(0, 0.01, 40),)],
           mistakes={"compand before quantising: sign(x) ln(1 + mu|x|) / ln(1 + mu) spends the "
                     "levels on quiet samples; quantising x itself is linear PCM":
-                    lambda x: _mu_law(x, signed=False),
+                    _linear_levels,
                     "round to the nearest level: floor((F(x) + 1) / 2 * 255 + 0.5)":
-                    lambda x: np.clip(np.floor((np.sign(x) * np.log1p(MU * np.abs(x))
-                                                / np.log1p(MU) + 1) / 2 * MU), 0, MU)})
+                    lambda x: np.clip(np.floor((np.sign(x) * np.log1p(255 * np.abs(x))
+                                                / np.log1p(255) + 1) / 2 * 255), 0, 255)})
 def mu_law_encode(samples):
-    return _mu_law(samples)
+    return features.mu_law_encode(samples)
 
 
 def _phase(f0, sample_rate, running=True):

@@ -14,7 +14,7 @@ from musiclab.sound.audio import Audio
 from musiclab.sound.features import fundamental_frequency, read_audio
 from musiclab.timbre.convert import convert, resampled
 from musiclab.timbre.synth import SAMPLE_RATE
-from musiclab.timbre.train import held_out_pairs, pitch_kept
+from musiclab.timbre.train import held_out_pairs, pitch_agreement
 from widgets._base import WIDE_LABELS, Debouncer, before_and_after, error_html, figure_png
 
 UPLOAD_SECONDS = 120  # an uploaded recording is converted up to its first two minutes
@@ -67,6 +67,7 @@ class InstrumentConverter(ipywidgets.VBox):
         self.before, self.after = self._panel(), self._panel()
         self._lock = threading.Lock()
         self._shown_source = None
+        self._prepared = {}  # recording name -> (Audio, its samples at 16 kHz, pitch curve)
         schedule = Debouncer(self.update, debounce)
         for control in (self.source, self.instrument, self.octaves, self.loudness):
             control.observe(schedule, names="value")
@@ -91,6 +92,9 @@ class InstrumentConverter(ipywidgets.VBox):
     def add_recording(self, name, samples, sample_rate):
         """Offer another recording (and choose it)."""
         self.sources[name] = (np.asarray(samples, np.float32), int(sample_rate))
+        self._prepared.pop(name, None)
+        if self._shown_source == name:  # a new file under a name already shown
+            self._shown_source = None
         self.source.options = list(self.sources)
         self.source.value = name
 
@@ -130,31 +134,38 @@ class InstrumentConverter(ipywidgets.VBox):
         seconds = time.perf_counter() - started
         self.converted = audio
         self.after["audio"].value = audio.inline()
-        source = Audio(samples, rate).normalized()
+        source, at_model_rate, source_f0 = self._source(name)
         if self._shown_source != name:
             self.before["audio"].value = source.inline()
+        played, _ = fundamental_frequency(audio.samples, SAMPLE_RATE)
         kept = ""
         if self.octaves.value == 0:
-            kept = f"; pitch kept on {pitch_kept(audio.samples, _at_model_rate(source)):.0%} " \
+            kept = f"; pitch kept on {pitch_agreement(played, source_f0):.0%} " \
                    "of voiced frames (within 50 cents)"
         self.status.value = (f"{audio.duration:.1f} s converted in {seconds:.2f} s on this "
                              f"machine{kept}")
         self.after["title"].value = f"{instrument} (learned), octaves {self.octaves.value:+d}, " \
                                     f"loudness {self.loudness.value:+.0f} dB"
-        self._picture(self.after, audio.samples, SAMPLE_RATE, f"after: {instrument}")
+        self._picture(self.after, audio.samples, played, f"after: {instrument}")
         if self._shown_source != name:
             self.before["title"].value = name
-            self._picture(self.before, _at_model_rate(source), SAMPLE_RATE, f"before: {name}")
+            self._picture(self.before, at_model_rate, source_f0, f"before: {name}")
             self._shown_source = name
 
+    def _source(self, name):
+        """The recording at the loudness everything plays at, its samples at 16 kHz and their
+        pitch curve: measured once per recording, not on every conversion."""
+        if name not in self._prepared:
+            samples, rate = self.sources[name]
+            source = Audio(samples, rate).normalized()
+            at_model_rate = resampled(source.samples, rate)
+            self._prepared[name] = (source, at_model_rate,
+                                    fundamental_frequency(at_model_rate, SAMPLE_RATE)[0])
+        return self._prepared[name]
+
     @staticmethod
-    def _picture(panel, samples, rate, title):
-        f0, _ = fundamental_frequency(samples, rate)
+    def _picture(panel, samples, f0, title):
         panel["picture"].value = figure_png(
-            lambda ax: plot_spectrogram(samples, rate, ax=ax, title=title, max_frequency=4000,
-                                        f0=f0), width=6.0, height=2.8)
+            lambda ax: plot_spectrogram(samples, SAMPLE_RATE, ax=ax, title=title,
+                                        max_frequency=4000, f0=f0), width=6.0, height=2.8)
         panel["picture"].layout.display = None
-
-
-def _at_model_rate(audio):
-    return resampled(audio.samples, audio.sample_rate)

@@ -82,6 +82,12 @@ class JSONConfig:
         except TypeError as error:
             raise ValueError(f"config: {error}") from None
 
+    def require_at_least_one(self, *names):
+        """Raise ``ValueError`` naming the first of the fields ``names`` that is below 1."""
+        for name in names:
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be at least 1, got {getattr(self, name)}")
+
     def verify(self, model):
         """Raise ``ValueError`` when ``model`` cannot be a model of this config (a family
         checks what its loader can see cheaply: heads, widths, styles)."""

@@ -60,6 +60,23 @@ def check_samples(samples, sample_rate, *, name="audio"):
     return samples
 
 
+def resample(samples, sample_rate, target_rate):
+    """Mono samples from one whole-number rate to another by a polyphase filter (no aliasing;
+    ``Audio.resampled`` interpolates linearly, which is enough for playback, not for analysis).
+
+    Returns:
+        float32 array ``(n * target_rate / sample_rate,)``.
+    """
+    from scipy.signal import resample_poly
+
+    samples = np.asarray(samples, np.float32)
+    if int(sample_rate) == int(target_rate):
+        return samples
+    divisor = np.gcd(int(sample_rate), int(target_rate))
+    return resample_poly(samples, int(target_rate) // divisor,
+                         int(sample_rate) // divisor).astype(np.float32)
+
+
 def read_audio(path, sample_rate, *, max_seconds=MAX_SECONDS):
     """Any audio file as mono float samples at ``sample_rate`` (channels mixed, resampled).
 
@@ -78,7 +95,6 @@ def read_audio(path, sample_rate, *, max_seconds=MAX_SECONDS):
         ValueError: one line naming the file when it is missing, not audio, empty or too long.
     """
     import soundfile
-    from scipy.signal import resample_poly
 
     path = Path(path)
     if not path.is_file():
@@ -98,20 +114,19 @@ def read_audio(path, sample_rate, *, max_seconds=MAX_SECONDS):
         samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (RuntimeError, soundfile.LibsndfileError) as error:
         raise ValueError(f"{path}: damaged audio ({str(error).splitlines()[0][:80]})") from None
-    samples = samples.mean(axis=1)
-    if rate != sample_rate:
-        divisor = np.gcd(int(rate), int(sample_rate))
-        samples = resample_poly(samples, sample_rate // divisor, rate // divisor)
-    return check_samples(np.nan_to_num(samples).astype(np.float32), sample_rate,
-                         name=str(path))
+    samples = resample(np.nan_to_num(samples.mean(axis=1)), rate, sample_rate)
+    return check_samples(samples, sample_rate, name=str(path))
 
 
-def fundamental_frequency(samples, sample_rate, *, lowest=LOWEST_F0, highest=HIGHEST_F0):
+def fundamental_frequency(samples, sample_rate, *, lowest=LOWEST_F0, highest=HIGHEST_F0,
+                          loudness=None):
     """The pitch of monophonic audio, frame by frame (YIN), with a confidence.
 
     Args:
         samples: float array ``(n,)``; sample_rate: samples a second.
         lowest, highest: the range of pitches searched, in Hz.
+        loudness: the samples' ``a_weighted_loudness`` when the caller has it already (it
+            marks quiet frames unvoiced); computed otherwise.
 
     Returns:
         ``(f0, confidence)``: float32 arrays ``(frames,)``, one frame every 10 ms; ``f0`` in Hz,
@@ -131,7 +146,9 @@ def fundamental_frequency(samples, sample_rate, *, lowest=LOWEST_F0, highest=HIG
         first, second = frames[:length - lag, index], frames[lag:, index]
         energy = np.sqrt(np.dot(first, first) * np.dot(second, second))
         confidence[index] = max(np.dot(first, second) / energy, 0.0) if energy > 0 else 0.0
-    quiet = a_weighted_loudness(samples, sample_rate)[:len(f0)] < QUIET_DB
+    if loudness is None:
+        loudness = a_weighted_loudness(samples, sample_rate)
+    quiet = np.asarray(loudness)[:len(f0)] < QUIET_DB
     f0[(confidence < VOICED) | quiet] = np.nan
     return f0, confidence
 

@@ -19,7 +19,7 @@ from keras import ops
 from musiclab.nn.config import config_of
 from musiclab.nn.sampling import compiled_call
 from musiclab.sound.audio import Audio
-from musiclab.sound.features import check_samples
+from musiclab.sound.features import check_samples, resample
 from musiclab.timbre.data import analyse
 from musiclab.timbre.model import QUANTILES, split_controls
 from musiclab.timbre.synth import (
@@ -37,18 +37,11 @@ UNVOICED_DROP_DB = 20.0  # frames without a pitch are this much quieter after lo
 
 
 def resampled(samples, sample_rate):
-    """Mono samples at any rate to ``SAMPLE_RATE`` (polyphase filter, no aliasing)."""
-    from scipy.signal import resample_poly
-
+    """Mono samples at any whole-number rate, checked, at ``SAMPLE_RATE``."""
     samples = check_samples(samples, sample_rate)
     if int(sample_rate) != sample_rate:
         raise ValueError(f"sample_rate: must be a whole number of Hz, got {sample_rate}")
-    sample_rate = int(sample_rate)
-    if sample_rate == SAMPLE_RATE:
-        return samples
-    divisor = np.gcd(sample_rate, SAMPLE_RATE)
-    return resample_poly(samples, SAMPLE_RATE // divisor, sample_rate // divisor).astype(
-        np.float32)
+    return resample(samples, sample_rate, SAMPLE_RATE)
 
 
 def prepare(samples, *, sample_rate=SAMPLE_RATE, octaves=0, loudness_db=0.0,

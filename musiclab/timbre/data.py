@@ -81,8 +81,8 @@ def analyse(samples, name):
     level = Audio(samples, SAMPLE_RATE).loudness()
     if np.isfinite(level):  # the shared loudness: every clip as loud as musiclab plays
         samples = samples * np.float32(10 ** ((TARGET_LOUDNESS - level) / 20))
-    f0, _ = fundamental_frequency(samples, SAMPLE_RATE)
     loudness = a_weighted_loudness(samples, SAMPLE_RATE)
+    f0, _ = fundamental_frequency(samples, SAMPLE_RATE, loudness=loudness)
     frames = min(len(f0), len(loudness), len(samples) // HOP)
     f0, loudness = f0[:frames], loudness[:frames]
     voiced = ~np.isnan(f0)

@@ -80,9 +80,7 @@ class TimbreConfig(JSONConfig):
         return np.asarray(self.loudness_levels, np.float32) + LOUDNESS_RANGE[0]
 
     def __post_init__(self):
-        for name in ("harmonics", "noise_bands", "hidden", "crop_frames"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name}: must be at least 1, got {getattr(self, name)}")
+        self.require_at_least_one("harmonics", "noise_bands", "hidden", "crop_frames")
         if not self.instrument.strip():
             raise ValueError("instrument: must be named")
         if self.loudness_levels and len(self.loudness_levels) != len(QUANTILES):

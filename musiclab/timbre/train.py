@@ -78,8 +78,12 @@ def pitch_kept(converted, source, *, tolerance=PITCH_TOLERANCE):
     Returns:
         A float in 0..1 (a frame the conversion leaves unvoiced counts as not kept).
     """
-    reference, _ = fundamental_frequency(source, SAMPLE_RATE)
-    played, _ = fundamental_frequency(converted, SAMPLE_RATE)
+    return pitch_agreement(fundamental_frequency(converted, SAMPLE_RATE)[0],
+                           fundamental_frequency(source, SAMPLE_RATE)[0], tolerance=tolerance)
+
+
+def pitch_agreement(played, reference, *, tolerance=PITCH_TOLERANCE):
+    """``pitch_kept`` from the two pitch curves (``fundamental_frequency``, NaN unvoiced)."""
     frames = min(len(reference), len(played))
     reference, played = reference[:frames], played[:frames]
     voiced = ~np.isnan(reference)

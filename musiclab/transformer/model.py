@@ -83,10 +83,8 @@ class TransformerConfig(JSONConfig):
             raise ValueError(f"data: must be one of {DATA}, got {self.data!r}")
         if self.position not in POSITIONS:
             raise ValueError(f"position: must be one of {POSITIONS}, got {self.position!r}")
-        for name in ("content_size", "context", "model_dim", "layers", "heads",
-                     "feed_forward_dim", "window", "steps_per_quarter"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name}: must be at least 1, got {getattr(self, name)}")
+        self.require_at_least_one("content_size", "context", "model_dim", "layers", "heads",
+                                  "feed_forward_dim", "window", "steps_per_quarter")
         if self.model_dim % self.heads or (self.model_dim // self.heads) % 2:
             raise ValueError(f"model_dim: must divide into {self.heads} heads of an even "
                              f"size, got {self.model_dim}")

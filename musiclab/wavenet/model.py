@@ -94,9 +94,7 @@ class WaveNetConfig(JSONConfig):
                              f"{self.sample_rate} for head {self.head!r}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout: must be in [0, 1), got {self.dropout}")
-        for name in ("channels", "skip_channels", "window", "steps_per_quarter"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name}: must be at least 1, got {getattr(self, name)}")
+        self.require_at_least_one("channels", "skip_channels", "window", "steps_per_quarter")
         object.__setattr__(self, "dilations", tuple(int(d) for d in self.dilations))
         object.__setattr__(self, "styles", tuple(str(s) for s in self.styles))
 
