@@ -49,16 +49,33 @@ def served(tmp_path_factory):
                 server.kill()
                 raise RuntimeError(f"Voila did not start; see {folder / 'voila.log'}") from None
             time.sleep(0.5)
-    yield store, f"http://127.0.0.1:{port}/"
+    yield store, f"http://127.0.0.1:{port}/", folder / "voila.log"
     server.terminate()
     server.wait(30)
     log.close()
 
 
 async def take_test(browser, url, number, report):
+    """One rater's whole test; a failure says which rater, where, and what the page showed."""
     context = await browser.new_context()
     page = await context.new_page()
     page.set_default_timeout(240_000)
+    console = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    step = {"answered": 0}
+    try:
+        return await answer_all(page, context, url, number, report, step)
+    except Exception as error:
+        try:
+            shown = " | ".join((await page.inner_text("body")).split())
+        except Exception as reading:  # the page itself is gone
+            shown = f"(unreadable: {reading})"
+        raise AssertionError(
+            f"rater {number} after {step['answered']} answers: {str(error).splitlines()[0]}; "
+            f"the page shows: {shown[-600:]}; its console: {console[-8:]}") from error
+
+
+async def answer_all(page, context, url, number, report, step):
     await page.goto(url)
     await page.get_by_text("Practice clip", exact=True).wait_for()
     await page.get_by_role("button", name="Start the test").click()
@@ -88,6 +105,7 @@ async def take_test(browser, url, number, report):
         else:
             await button.click()
         answered += 1
+        step["answered"] = answered
         await page.get_by_text(f"Item {answered + 1} of").or_(
             page.get_by_text("Thank you!")).first.wait_for()
         if number in RELOADERS and answered == 2:
@@ -115,9 +133,13 @@ async def take_class(url):
 
 
 def test_twenty_raters_at_once_every_answer_stored_once_and_reloads_resume(served):
-    store, url = served
+    store, url, log = served
     started = time.monotonic()
-    raters, report = asyncio.run(take_class(url))
+    try:
+        raters, report = asyncio.run(take_class(url))
+    except AssertionError as error:
+        tail = log.read_text(errors="replace").splitlines()[-30:]
+        raise AssertionError(f"{error}\nVoila's log ends:\n" + "\n".join(tail)) from None
     print(f"{RATERS} raters finished in {time.monotonic() - started:.0f} s")
     test = store.test_id("human or machine?")
     frame = store.responses(test)

@@ -37,11 +37,18 @@ def test_a_rater_clicks_through_a_turing_test(store):
     assert "musiclab-clip-0" in widget.clips[0]._dom_classes
     widget.browser.listening = {"musiclab-clip-0": {"plays": 2, "heard": 1.5,
                                                     "duration": 2.0}}
-    widget.buttons["Human"].click()
+    first_item = widget.buttons
+    first_item["Human"].click()
     frame = store.responses(store.test_id("turing"))
     assert frame["answer"].tolist() == [{"human": True}] and frame["plays"].tolist() == [2]
     assert frame["heard"].tolist() == [0.75] and frame["seconds"][0] >= 0
     assert "Item 2 of 5" in widget.page.value and widget.progress.value == 1
+    # a double click's second click, reaching the kernel late from item 1's button (on a
+    # busy server, after the next item has been up longer than min_seconds), answers nothing
+    first_item["Human"].click()
+    first_item["Machine"].click()
+    assert len(store.responses(store.test_id("turing"))) == 1
+    assert "Item 2 of 5" in widget.page.value and widget.buttons["Human"] is not first_item["Human"]
     for _ in range(4):
         widget.buttons["Machine"].click()
     assert "Thank you" in widget.page.value and len(store.responses(1)) == 5
@@ -64,10 +71,13 @@ def test_mos_submit_waits_for_every_criterion_and_mushra_stores_every_slider(sto
     assert len(shown) == len(mushra.ratings) == 2
     for index, slider in enumerate(mushra.ratings):
         slider.value = 10 * index
-    mushra.submit.click()
+    first_submit = mushra.submit
+    first_submit.click()
     answer = store.responses(store.test_id("mushra"))["answer"][0]
     assert answer == {"scores": {str(stimulus): 10 * index
                                  for index, stimulus in enumerate(shown)}}
+    first_submit.click()  # the first item's Submit again, now that the second is up
+    assert len(store.responses(store.test_id("mushra"))) == 1 and mushra.submit is not first_submit
 
 
 def test_a_remembered_rater_resumes_after_a_reload(store):

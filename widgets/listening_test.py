@@ -110,12 +110,14 @@ class ListeningTest(ipywidgets.VBox):
         remember: keep the rater id in the browser and wait for it before starting, so a
             reload resumes (the served page); otherwise a new anonymous rater starts at once.
         min_seconds: answers sooner than this after an item appears are ignored (the second
-            click of a double click would otherwise answer the next item unheard).
+            click of a double click, landing on the next item's button, would otherwise answer
+            it unheard). Each item has its own buttons, so a click that reaches the kernel
+            from an earlier item's button, however late, is ignored too.
 
     Attributes:
         session (``Session`` once started), page (HTML), clips (list of Audio), buttons
         (``{label: Button}``), ratings (MOS ToggleButtons or MUSHRA IntSliders), submit
-        (Button), progress (IntProgress), status (HTML).
+        (the current MOS or MUSHRA item's Button), progress (IntProgress), status (HTML).
     """
 
     def __init__(self, store, test, *, rater=None, remember=False, min_seconds=MIN_SECONDS):
@@ -130,8 +132,7 @@ class ListeningTest(ipywidgets.VBox):
         self.body = ipywidgets.VBox()
         self.status = ipywidgets.HTML()
         self.clips, self.buttons, self.ratings, self._players = [], {}, [], {}
-        self.submit = ipywidgets.Button(description="Submit", button_style="primary")
-        self.submit.on_click(self._submit)
+        self.submit = None
         self._lock = threading.Lock()
         super().__init__([self.title, self.progress, self.page, self.body, self.status,
                           self.browser])
@@ -224,7 +225,7 @@ class ListeningTest(ipywidgets.VBox):
                 description=criterion, style={"button_width": "40px",
                                               "description_width": "110px"})
                 for criterion in design["criteria"]]
-            self.submit.disabled = True
+            self.submit = self._button("Submit", None, disabled=True)
             for rating in self.ratings:
                 rating.observe(self._mos_changed, "value")
             self.body.children = [*self.clips, *self.ratings, self.submit]
@@ -234,31 +235,49 @@ class ListeningTest(ipywidgets.VBox):
                                                  max=MUSHRA_SCALE[1],
                                                  description=f"version {index + 1}")
                             for index in range(len(self.clips))]
-            self.submit.disabled = False
+            self.submit = self._button("Submit", None)
             rows = [ipywidgets.HBox([rating, clip])
                     for rating, clip in zip(self.ratings, self.clips)]
             self.body.children = [ipywidgets.HBox([ipywidgets.HTML("<b>Reference</b>&nbsp;"),
                                                    reference]), *rows, self.submit]
 
-    def _button(self, label, answer):
-        button = ipywidgets.Button(description=label)
-        button.on_click(lambda _: self.answer(answer))
+    def _button(self, label, answer, *, disabled=False):
+        """A button of the current item: it answers ``answer`` (``None``: the ratings shown)
+        to this item only."""
+        item = self.item["id"]
+        button = ipywidgets.Button(description=label, disabled=disabled,
+                                   button_style="primary" if answer is None else "")
+        button.on_click(lambda _: self.answer(answer, item=item) if answer is not None
+                        else self._submit(item))
         return button
 
     def _mos_changed(self, change=None):
         self.submit.disabled = any(rating.value is None for rating in self.ratings)
 
-    def _submit(self, button=None):
+    def _submit(self, item):
+        if any(rating.value is None for rating in self.ratings):
+            return  # a MOS item with a criterion unrated (its Submit is disabled)
         if self.session.design["kind"] == "mos":
-            self.answer({rating.description: int(rating.value) for rating in self.ratings})
+            self.answer({rating.description: int(rating.value) for rating in self.ratings},
+                        item=item)
         else:
             self.answer({"scores": {str(stimulus): int(rating.value)
-                                    for stimulus, rating in zip(self.shown, self.ratings)}})
+                                    for stimulus, rating in zip(self.shown, self.ratings)}},
+                        item=item)
 
-    def answer(self, answer):
-        """Store ``answer`` to the current item with its timing and listening, then move on."""
+    def answer(self, answer, *, item=None):
+        """Store ``answer`` to the current item with its timing and listening, then move on.
+
+        Args:
+            answer: the answer (validated by the session).
+            item: the id of the item the answer was given to; an answer meant for another item
+                (a late click from an earlier item's button) is ignored. ``None``: the current
+                item.
+        """
         with self._lock:  # one answer per click, even when clicks arrive together
             if self.item is None or time.monotonic() - self._started < self.min_seconds:
+                return
+            if item is not None and item != self.item["id"]:
                 return
             heard = self.browser.listening
             clips = [heard.get(f"{CLIP_CLASS}{position}") for position in range(len(self.shown))]
