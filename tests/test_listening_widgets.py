@@ -49,6 +49,8 @@ def test_a_rater_clicks_through_a_turing_test(store):
     first_item["Machine"].click()
     assert len(store.responses(store.test_id("turing"))) == 1
     assert "Item 2 of 5" in widget.page.value and widget.buttons["Human"] is not first_item["Human"]
+    assert all(button.disabled for button in first_item.values())  # greyed out in the page
+    assert not any(button.disabled for button in widget.buttons.values())
     for _ in range(4):
         widget.buttons["Machine"].click()
     assert "Thank you" in widget.page.value and len(store.responses(1)) == 5

@@ -188,6 +188,11 @@ class ListeningTest(ipywidgets.VBox):
 
     def next_item(self):
         """Show the first unanswered item of this rater's order (or the thank-you page)."""
+        # the page's text changes before the new buttons are drawn: the old ones go grey first,
+        # so nobody clicks a button of the item just answered while the next one loads
+        for control in [*self.buttons.values(), self.submit]:
+            if control is not None:
+                control.disabled = True
         self.progress.value = self.session.done
         current = self.session.current()
         self.status.value = ""

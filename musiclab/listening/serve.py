@@ -5,7 +5,9 @@ Voila turns a notebook into a web page without its code, and it runs the same wi
 (``widgets.ListeningTest``) the notebook uses, so the page a class sees is the widget a
 teacher tried in JupyterLab. Each browser gets its own kernel and its own anonymous rater; the
 rater id is kept in the browser, so a reload resumes. Every answer goes straight into the
-SQLite file (WAL mode), which the teacher's notebook reads live.
+SQLite file (WAL mode), which the teacher's notebook reads live. The page is Voila's lab page
+through the ``musiclab`` template (``widgets/served``), which drops the lab page's two links
+to a CDN: the page needs nothing from the internet.
 """
 
 import importlib.util
@@ -18,6 +20,7 @@ from pathlib import Path
 from musiclab.listening.store import ResultsStore
 
 PAGE = "listen_page.ipynb"
+TEMPLATE = "musiclab"  # widgets/served/voila/templates/musiclab: Voila's lab page, nothing fetched
 DATABASE_VARIABLE, TEST_VARIABLE = "MUSICLAB_LISTEN_DB", "MUSICLAB_LISTEN_TEST"
 DEFAULT_PORT = 8866
 
@@ -64,11 +67,14 @@ def voila_command(database, test=None, *, port=DEFAULT_PORT, host="0.0.0.0"):
         raise ValueError(f"{database}: no such results database (create a test first: "
                          "musiclab listen create DESIGN.yaml --db FILE)")
     name = choose_test(database, test)
-    argv = [sys.executable, "-m", "voila", str(page_path()), f"--port={int(port)}",
+    page = page_path()
+    argv = [sys.executable, "-m", "voila", str(page), f"--port={int(port)}",
             f"--Voila.ip={host}", "--no-browser", "--theme=light", "--strip_sources=True",
-            "--VoilaConfiguration.show_tracebacks=False"]
+            f"--template={TEMPLATE}", "--VoilaConfiguration.show_tracebacks=False"]
+    jupyter_path = [str(page.parent / "served"), os.environ.get("JUPYTER_PATH", "")]
     environment = {**os.environ, DATABASE_VARIABLE: str(database), TEST_VARIABLE: name,
-                   "MUSICLAB_SMOKE": os.environ.get("MUSICLAB_SMOKE", "0")}
+                   "MUSICLAB_SMOKE": os.environ.get("MUSICLAB_SMOKE", "0"),
+                   "JUPYTER_PATH": os.pathsep.join(filter(None, jupyter_path))}
     return argv, environment
 
 
