@@ -116,8 +116,9 @@ class ListeningTest(ipywidgets.VBox):
 
     Attributes:
         session (``Session`` once started), page (HTML), clips (list of Audio), buttons
-        (``{label: Button}``), ratings (MOS ToggleButtons or MUSHRA IntSliders), submit
-        (the current MOS or MUSHRA item's Button), progress (IntProgress), status (HTML).
+        (``{label: Button}`` of the page shown), ratings (MOS ToggleButtons or MUSHRA
+        IntSliders), submit (the current MOS or MUSHRA item's Button, also in ``buttons``),
+        progress (IntProgress), status (HTML).
     """
 
     def __init__(self, store, test, *, rater=None, remember=False, min_seconds=MIN_SECONDS):
@@ -190,9 +191,8 @@ class ListeningTest(ipywidgets.VBox):
         """Show the first unanswered item of this rater's order (or the thank-you page)."""
         # the page's text changes before the new buttons are drawn: the old ones go grey first,
         # so nobody clicks a button of the item just answered while the next one loads
-        for control in [*self.buttons.values(), self.submit]:
-            if control is not None:
-                control.disabled = True
+        for button in self.buttons.values():
+            button.disabled = True
         self.progress.value = self.session.done
         current = self.session.current()
         self.status.value = ""
@@ -214,14 +214,15 @@ class ListeningTest(ipywidgets.VBox):
                       for position, stimulus in enumerate(self.shown)]
         kind = design["kind"]
         if kind == "ab":
-            self.buttons = {label: self._button(label, {"choice": choice, "order": self.shown})
+            self.buttons = {label: self._button(label, self._answers({"choice": choice,
+                                                                      "order": self.shown}))
                             for label, choice in (("A", "A"), ("B", "B"),
                                                   ("No difference", "same"))}
             labelled = [ipywidgets.HBox([ipywidgets.HTML(f"<b>{name}</b>&nbsp;"), clip])
                         for name, clip in zip("AB", self.clips)]
             self.body.children = [*labelled, ipywidgets.HBox(list(self.buttons.values()))]
         elif kind == "turing":
-            self.buttons = {label: self._button(label, {"human": human})
+            self.buttons = {label: self._button(label, self._answers({"human": human}))
                             for label, human in (("Human", True), ("Machine", False))}
             self.body.children = [*self.clips, ipywidgets.HBox(list(self.buttons.values()))]
         elif kind == "mos":
@@ -230,7 +231,8 @@ class ListeningTest(ipywidgets.VBox):
                 description=criterion, style={"button_width": "40px",
                                               "description_width": "110px"})
                 for criterion in design["criteria"]]
-            self.submit = self._button("Submit", None, disabled=True)
+            self.submit = self._button("Submit", self._submit, primary=True, disabled=True)
+            self.buttons = {"Submit": self.submit}
             for rating in self.ratings:
                 rating.observe(self._mos_changed, "value")
             self.body.children = [*self.clips, *self.ratings, self.submit]
@@ -240,27 +242,33 @@ class ListeningTest(ipywidgets.VBox):
                                                  max=MUSHRA_SCALE[1],
                                                  description=f"version {index + 1}")
                             for index in range(len(self.clips))]
-            self.submit = self._button("Submit", None)
+            self.submit = self._button("Submit", self._submit, primary=True)
+            self.buttons = {"Submit": self.submit}
             rows = [ipywidgets.HBox([rating, clip])
                     for rating, clip in zip(self.ratings, self.clips)]
             self.body.children = [ipywidgets.HBox([ipywidgets.HTML("<b>Reference</b>&nbsp;"),
                                                    reference]), *rows, self.submit]
 
-    def _button(self, label, answer, *, disabled=False):
-        """A button of the current item: it answers ``answer`` (``None``: the ratings shown)
-        to this item only."""
+    def _button(self, label, respond, *, primary=False, disabled=False):
+        """A button of the current item: clicked, it calls ``respond(item id)`` with this
+        item's id, so its answer goes to this item only."""
         item = self.item["id"]
         button = ipywidgets.Button(description=label, disabled=disabled,
-                                   button_style="primary" if answer is None else "")
-        button.on_click(lambda _: self.answer(answer, item=item) if answer is not None
-                        else self._submit(item))
+                                   button_style="primary" if primary else "")
+        button.on_click(lambda _: respond(item))
         return button
 
+    def _answers(self, answer):
+        return lambda item: self.answer(answer, item=item)
+
+    def _unrated(self):
+        return any(rating.value is None for rating in self.ratings)
+
     def _mos_changed(self, change=None):
-        self.submit.disabled = any(rating.value is None for rating in self.ratings)
+        self.submit.disabled = self._unrated()
 
     def _submit(self, item):
-        if any(rating.value is None for rating in self.ratings):
+        if self._unrated():
             return  # a MOS item with a criterion unrated (its Submit is disabled)
         if self.session.design["kind"] == "mos":
             self.answer({rating.description: int(rating.value) for rating in self.ratings},
